@@ -1,0 +1,171 @@
+import type { EntryType, TarHeader } from "./tar-header.js";
+
+/** One path of the merged filesystem, knowing which layer put it there and which copies it hides. */
+export interface FileNode {
+  /** Normalised path, no leading slash. */
+  path: string;
+  type: EntryType;
+  mode: number;
+  uid: number;
+  gid: number;
+  uname: string;
+  gname: string;
+  size: number;
+  mtime: number;
+  /** Symlink target as written, or hardlink target path (normalised). */
+  linkname: string;
+  devmajor: number;
+  devminor: number;
+  xattrs: Record<string, Buffer>;
+  /** Index of the layer whose entry this is. */
+  layer: number;
+  /** Layers whose earlier copies of this path this node hides, oldest first. */
+  shadows: number[];
+  /** A directory no layer wrote an entry for; created because a child needed it. */
+  implicit?: boolean;
+}
+
+/** A path that a layer took away (whiteout, opaque directory, or replaced by a non-directory). */
+export interface Removal {
+  path: string;
+  /** The layer that had put it there. */
+  fromLayer: number;
+  /** The layer that removed it. */
+  byLayer: number;
+  size: number;
+  type: EntryType;
+}
+
+export const WHITEOUT_PREFIX = ".wh.";
+export const OPAQUE_MARKER = ".wh..wh..opq";
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i < 0 ? "" : path.slice(0, i);
+}
+
+function baseOf(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+/**
+ * The merged filesystem of an image, built by applying layers in order with OCI whiteout rules.
+ * Holds headers only (no content), so memory follows the file count, not the image size.
+ */
+export class FileTree {
+  private readonly nodes = new Map<string, FileNode>();
+  private readonly children = new Map<string, Set<string>>([["", new Set()]]);
+  readonly removals: Removal[] = [];
+
+  get(path: string): FileNode | undefined {
+    return this.nodes.get(path.replace(/^\/+|\/+$/g, ""));
+  }
+
+  has(path: string): boolean {
+    return this.get(path) !== undefined;
+  }
+
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  /** Child paths of a directory ("" is the root). */
+  list(dir: string): string[] {
+    return [...(this.children.get(dir.replace(/^\/+|\/+$/g, "")) ?? [])].sort();
+  }
+
+  /** All nodes, sorted by path (parents before children). */
+  all(): FileNode[] {
+    return [...this.nodes.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  values(): IterableIterator<FileNode> {
+    return this.nodes.values();
+  }
+
+  /** Every node below (not including) a directory. */
+  descendants(dir: string): FileNode[] {
+    const out: FileNode[] = [];
+    const walk = (d: string) => {
+      for (const c of this.children.get(d) ?? []) {
+        const n = this.nodes.get(c);
+        if (n) out.push(n);
+        walk(c);
+      }
+    };
+    walk(dir);
+    return out;
+  }
+
+  private removeSubtree(path: string, byLayer: number, onlyBelowLayer: number): void {
+    const n = this.nodes.get(path);
+    if (!n) return;
+    if (n.layer >= onlyBelowLayer) {
+      // Written by the removing layer itself (an opaque marker after its own entries): keep, but
+      // still clear lower-layer descendants.
+      for (const c of [...(this.children.get(path) ?? [])]) this.removeSubtree(c, byLayer, onlyBelowLayer);
+      return;
+    }
+    for (const c of [...(this.children.get(path) ?? [])]) this.removeSubtree(c, byLayer, onlyBelowLayer);
+    this.children.delete(path);
+    this.nodes.delete(path);
+    this.children.get(parentOf(path))?.delete(path);
+    if (!n.implicit) this.removals.push({ path, fromLayer: n.layer, byLayer, size: n.size, type: n.type });
+  }
+
+  private ensureDir(path: string, layer: number): void {
+    if (path === "") return;
+    const n = this.nodes.get(path);
+    if (n && n.type === "dir") return;
+    if (n) this.removeSubtree(path, layer, Infinity); // a file where a directory is needed
+    this.ensureDir(parentOf(path), layer);
+    this.nodes.set(path, {
+      path, type: "dir", mode: 0o755, uid: 0, gid: 0, uname: "", gname: "", size: 0, mtime: 0, linkname: "",
+      devmajor: 0, devminor: 0, xattrs: {}, layer, shadows: [], implicit: true,
+    });
+    this.children.set(path, new Set());
+    this.children.get(parentOf(path))!.add(path);
+  }
+
+  /**
+   * Apply one entry of layer `layer`. Returns what it did, for per-layer statistics:
+   * "added" (new path), "modified" (replaced a lower copy), "removed" (whiteout hit something),
+   * "noop" (whiteout of nothing, or opaque marker).
+   */
+  apply(layer: number, h: TarHeader): "added" | "modified" | "removed" | "noop" {
+    const dir = parentOf(h.path);
+    const base = baseOf(h.path);
+    if (base === OPAQUE_MARKER) {
+      this.ensureDir(dir, layer);
+      for (const c of [...(this.children.get(dir) ?? [])]) this.removeSubtree(c, layer, layer);
+      return "noop";
+    }
+    if (base.startsWith(WHITEOUT_PREFIX)) {
+      const target = (dir ? dir + "/" : "") + base.slice(WHITEOUT_PREFIX.length);
+      const before = this.removals.length;
+      this.removeSubtree(target, layer, layer);
+      return this.removals.length > before ? "removed" : "noop";
+    }
+    this.ensureDir(dir, layer);
+    const prev = this.nodes.get(h.path);
+    const node: FileNode = {
+      path: h.path, type: h.type, mode: h.mode, uid: h.uid, gid: h.gid, uname: h.uname, gname: h.gname,
+      size: h.size, mtime: h.mtime, linkname: h.type === "hardlink" ? h.linkname.replace(/^\.?\/+/, "").replace(/\/+$/, "") : h.linkname,
+      devmajor: h.devmajor, devminor: h.devminor, xattrs: h.xattrs, layer, shadows: [],
+    };
+    if (prev) {
+      if (!prev.implicit) node.shadows = [...prev.shadows, prev.layer];
+      if (prev.type === "dir" && h.type !== "dir") {
+        for (const c of [...(this.children.get(h.path) ?? [])]) this.removeSubtree(c, layer, Infinity);
+        this.children.delete(h.path);
+      }
+      if (!prev.implicit && prev.layer !== layer) {
+        this.removals.push({ path: h.path, fromLayer: prev.layer, byLayer: layer, size: prev.size, type: prev.type });
+      }
+    }
+    this.nodes.set(h.path, node);
+    if (h.type === "dir" && !this.children.has(h.path)) this.children.set(h.path, new Set());
+    this.children.get(dir)!.add(h.path);
+    return prev && !prev.implicit ? "modified" : "added";
+  }
+}

@@ -1,0 +1,155 @@
+import type { IncomingMessage } from "node:http";
+import type { Readable } from "node:stream";
+import { EnvironmentError, InputError } from "../../errors.js";
+import { Authenticator } from "./auth.js";
+import { credentialLoader, describeCredentialSource } from "./credentials.js";
+import { drain, readBody, send } from "./http.js";
+
+/**
+ * A session with one registry (OCI distribution API v2): URL building, authentication retries,
+ * redirects (the Authorization header never leaves the registry's origin) and error answers
+ * turned into typed errors.
+ */
+
+export interface ClientOptions {
+  authFile?: string;
+  insecure?: boolean;
+}
+
+export interface RegistryRequest {
+  method: "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Path below /v2/ (e.g. `a/b/manifests/latest`), or an absolute URL (an upload Location). */
+  path: string | URL;
+  /** Token scope the request needs, e.g. `repository:a/b:pull`. */
+  scope: string;
+  headers?: Record<string, string>;
+  /** A buffer, or a factory for a stream of `contentLength` bytes (called again if the request is re-sent). */
+  body?: Buffer | (() => Promise<Readable>);
+  contentLength?: number;
+  /** Statuses returned to the caller; any other status becomes an error. */
+  ok: readonly number[];
+  /** Follow 3xx redirects (blob downloads are often redirected to storage). */
+  followRedirects?: boolean;
+  /** Message for a 404 (when 404 is not in `ok`). */
+  notFound?: string;
+}
+
+const MAX_REDIRECTS = 5;
+const MAX_AUTH_ROUNDS = 4;
+const ERROR_BODY_LIMIT = 64 * 1024;
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "::1"]);
+
+/** The API host for a registry name (Docker Hub's API lives at registry-1.docker.io). */
+export function apiHost(registry: string): string {
+  return registry === "docker.io" || registry === "index.docker.io" ? "registry-1.docker.io" : registry;
+}
+
+/** The host name without port (and without IPv6 brackets). */
+export function hostName(hostAndPort: string): string {
+  if (hostAndPort.startsWith("[")) {
+    const end = hostAndPort.indexOf("]");
+    return hostAndPort.slice(1, end < 0 ? undefined : end);
+  }
+  const colon = hostAndPort.indexOf(":");
+  return colon < 0 ? hostAndPort : hostAndPort.slice(0, colon);
+}
+
+/** Plain HTTP for loopback registries or when insecure is allowed; HTTPS otherwise. */
+export function baseUrl(registry: string, insecure = false): URL {
+  const host = apiHost(registry);
+  const plain = insecure || LOCAL_HOSTS.has(hostName(host).toLowerCase());
+  return new URL(`${plain ? "http" : "https"}://${host}/v2/`);
+}
+
+export class RegistryClient {
+  readonly base: URL;
+
+  constructor(
+    /** The registry as written in the reference. */
+    readonly registry: string,
+    readonly auth: Authenticator,
+    insecure = false,
+  ) {
+    this.base = baseUrl(registry, insecure);
+  }
+
+  static create(registry: string, opts: ClientOptions): RegistryClient {
+    const auth = new Authenticator(registry, credentialLoader(registry, opts.authFile), describeCredentialSource(opts.authFile));
+    return new RegistryClient(registry, auth, opts.insecure);
+  }
+
+  url(path: string): URL {
+    return new URL(path, this.base);
+  }
+
+  /** Send a request, authenticating and following redirects as needed; returns a response whose status is in `ok`. */
+  async request(req: RegistryRequest): Promise<IncomingMessage> {
+    let url = typeof req.path === "string" ? this.url(req.path) : req.path;
+    let method: RegistryRequest["method"] = req.method;
+    let body = req.body;
+    for (let redirects = 0; ; redirects++) {
+      const res = await this.authenticated({ ...req, method, body }, url);
+      const status = res.statusCode ?? 0;
+      const location = res.headers.location;
+      if (req.followRedirects && [301, 302, 303, 307, 308].includes(status) && location && !req.ok.includes(status)) {
+        await drain(res);
+        if (redirects >= MAX_REDIRECTS) throw new EnvironmentError(`${this.registry}: too many redirects for ${req.method} ${url.pathname}`);
+        url = new URL(location, url);
+        if (status === 303) {
+          method = "GET";
+          body = undefined;
+        }
+        continue;
+      }
+      if (req.ok.includes(status)) return res;
+      throw await this.errorFor(res, { ...req, method }, url);
+    }
+  }
+
+  /** One URL: send, and on 401 let the authenticator learn and retry. Only the registry's origin gets credentials. */
+  private async authenticated(req: RegistryRequest, url: URL): Promise<IncomingMessage> {
+    const sameOrigin = url.origin === this.base.origin;
+    for (let round = 0; ; round++) {
+      const attempt = sameOrigin ? await this.auth.authorize(req.scope) : { final: true };
+      const headers: Record<string, string> = { ...req.headers };
+      if (attempt.header) headers.Authorization = attempt.header;
+      const body = typeof req.body === "function" ? await req.body() : req.body;
+      const res = await send({ method: req.method, url, headers, body, contentLength: req.contentLength }, this.registry);
+      if (res.statusCode !== 401 || !sameOrigin || req.ok.includes(401)) return res;
+      await drain(res);
+      if (round >= MAX_AUTH_ROUNDS) throw new InputError(`authentication failed for ${this.registry}: the registry keeps answering 401`);
+      await this.auth.unauthorized(res.headers["www-authenticate"], req.scope, attempt);
+    }
+  }
+
+  private async errorFor(res: IncomingMessage, req: RegistryRequest, url: URL): Promise<Error> {
+    const status = res.statusCode ?? 0;
+    const detail = req.method === "HEAD" ? "" : describeErrorBody(await readBody(res, ERROR_BODY_LIMIT, this.registry).catch(() => Buffer.alloc(0)));
+    const what = `${req.method} ${url.pathname}`;
+    const suffix = detail ? `: ${detail}` : "";
+    if (status === 404 && req.notFound) return new InputError(req.notFound);
+    if (status === 401) return new InputError(`authentication failed for ${this.registry} (${what})${suffix}`);
+    if (status === 403) return new InputError(`access denied by ${this.registry} (${what})${suffix}`);
+    if (status === 429) return new EnvironmentError(`${this.registry} is rate limiting requests (${what})${suffix}`);
+    if (status >= 500) return new EnvironmentError(`${this.registry} answered ${status} (${what})${suffix}`);
+    return new InputError(`${this.registry} refused ${what} with ${status}${suffix}`);
+  }
+}
+
+/** The distribution spec's error body: `{"errors":[{"code","message","detail"}]}`. */
+export function describeErrorBody(body: Buffer): string {
+  if (body.length === 0) return "";
+  try {
+    const parsed = JSON.parse(body.toString("utf8")) as { errors?: { code?: unknown; message?: unknown }[] };
+    if (Array.isArray(parsed.errors) && parsed.errors.length) {
+      return parsed.errors
+        .map((e) => [e.code, e.message].filter((x) => typeof x === "string" && x).join(" "))
+        .filter(Boolean)
+        .join("; ");
+    }
+  } catch {
+    // not JSON: fall through to the text
+  }
+  const text = body.toString("utf8").replace(/\s+/g, " ").trim();
+  return text.length > 200 ? text.slice(0, 200) + "…" : text;
+}
