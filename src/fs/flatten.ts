@@ -3,9 +3,18 @@ import type { Image, Layer } from "../image/types.js";
 import { FileTree } from "./file-tree.js";
 import type { TarHeader } from "./tar-header.js";
 import { readTar } from "./tar-reader.js";
+import { sniffElf } from "./elf-sniff.js";
+
+/** What the first bytes of an ELF file say: enough to tell static from dynamic without reading it all. */
+export interface ElfSniff {
+  linking: "static" | "dynamic" | "library";
+  interpreter?: string;
+}
 
 export interface LayerEntries {
   index: number;
+  /** ELF files of this layer by path, when asked for with sniffElf. */
+  elf: Map<string, ElfSniff>;
   /** Headers in archive order (content is never held). */
   entries: TarHeader[];
   /** Entries whose path was absolute or used "..": reported, never followed. */
@@ -13,15 +22,37 @@ export interface LayerEntries {
 }
 
 /** Read the headers of one layer, skipping contents; the blob and diff_id digests are verified. */
-export async function readLayerEntries(layer: Layer, index: number): Promise<LayerEntries> {
+export async function readLayerEntries(layer: Layer, index: number, opts: { sniffElf?: boolean } = {}): Promise<LayerEntries> {
   const entries: TarHeader[] = [];
   const unsafe: string[] = [];
+  const elf = new Map<string, ElfSniff>();
   const stream = await layer.uncompressed();
   for await (const e of readTar(stream, `layer ${index} (${layer.descriptor.digest})`)) {
-    if (e.unsafe) unsafe.push(e.rawPath);
-    else entries.push(e.header);
+    if (e.unsafe) {
+      unsafe.push(e.rawPath);
+      continue;
+    }
+    entries.push(e.header);
+    if (opts.sniffElf && e.header.type === "file" && e.header.size >= 64) {
+      const head = await readHead(e.body(), SNIFF_BYTES);
+      const s = sniffElf(head);
+      if (s) elf.set(e.header.path, s);
+    }
   }
-  return { index, entries, unsafe };
+  return { index, entries, unsafe, elf };
+}
+
+const SNIFF_BYTES = 4096;
+
+async function readHead(body: AsyncGenerator<Buffer>, n: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let have = 0;
+  for await (const c of body) {
+    parts.push(c);
+    have += c.length;
+    if (have >= n) break;
+  }
+  return Buffer.concat(parts).subarray(0, n);
 }
 
 /** Run `fn` over items with at most `limit` in flight, results in input order. */
@@ -47,13 +78,17 @@ export interface Flattened {
  * Read every layer (decompressing in parallel: zlib runs off the main thread) and merge them in
  * order into one FileTree. `onLayer` reports progress.
  */
-export async function flatten(image: Image, onLayer?: (done: number, total: number) => void): Promise<Flattened> {
+export async function readAllLayers(image: Image, opts: { sniffElf?: boolean; onLayer?: (done: number, total: number) => void } = {}): Promise<LayerEntries[]> {
   let done = 0;
-  const layers = await mapLimit(image.layers, Math.max(2, cpus().length), async (l, i) => {
-    const r = await readLayerEntries(l, i);
-    onLayer?.(++done, image.layers.length);
+  return mapLimit(image.layers, Math.max(2, cpus().length), async (l, i) => {
+    const r = await readLayerEntries(l, i, opts);
+    opts.onLayer?.(++done, image.layers.length);
     return r;
   });
+}
+
+export async function flatten(image: Image, opts: { sniffElf?: boolean; onLayer?: (done: number, total: number) => void } = {}): Promise<Flattened> {
+  const layers = await readAllLayers(image, opts);
   const tree = new FileTree();
   for (const l of layers) for (const h of l.entries) tree.apply(l.index, h);
   return { tree, layers };

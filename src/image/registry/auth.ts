@@ -30,10 +30,10 @@ const DEFAULT_TOKEN_SECONDS = 60;
 export class Authenticator {
   private mode: Mode = { kind: "anonymous" };
   private readonly tokens = new Map<string, CachedToken>();
+  /** Token requests under way, so concurrent requests for one scope share one token. */
+  private readonly pending = new Map<string, Promise<string>>();
   /** Scopes a registry asked for in a challenge, added to our own when a token is requested. */
   private readonly challengeScopes = new Map<string, string>();
-  /** Token requests made, by scope key: lets callers (and tests) see the cache work. */
-  tokenRequests = 0;
 
   constructor(
     /** The registry as the user named it, for messages. */
@@ -53,7 +53,12 @@ export class Authenticator {
       case "bearer": {
         const cached = this.cachedToken(scope);
         if (cached) return { header: cached, final: false };
-        return { header: await this.fetchToken(this.mode, scope), final: true };
+        let pending = this.pending.get(scope);
+        if (!pending) {
+          pending = this.fetchToken(this.mode, scope).finally(() => this.pending.delete(scope));
+          this.pending.set(scope, pending);
+        }
+        return { header: await pending, final: true };
       }
     }
   }
@@ -70,11 +75,13 @@ export class Authenticator {
       // A fresh token that lacks a scope the registry now names is worth one more try with it.
       const asked = bearer?.params.scope;
       const known = this.challengeScopes.get(scope);
-      if (!(bearer && this.mode.kind === "bearer" && asked && asked !== scope && asked !== known)) throw await this.rejected();
+      const news = asked !== undefined && asked !== known && !asked.split(" ").every((a) => scopeCovers(scope, a));
+      if (!(bearer && this.mode.kind === "bearer" && news)) throw await this.rejected();
     }
     if (bearer) {
       this.useBearer(bearer, scope);
-      this.forgetToken(scope);
+      // Forget the token only if it is the one refused (a concurrent request may have fetched a new one).
+      if (attempt.header) this.forgetToken(scope, attempt.header);
       return;
     }
     if (basic) {
@@ -90,7 +97,7 @@ export class Authenticator {
   private useBearer(c: Challenge, scope: string): void {
     this.mode = { kind: "bearer", realm: c.params.realm!, service: c.params.service };
     const asked = c.params.scope;
-    if (asked && asked !== scope) this.challengeScopes.set(scope, asked);
+    if (asked && !asked.split(" ").every((a) => scopeCovers(scope, a))) this.challengeScopes.set(scope, asked);
   }
 
   private cachedToken(scope: string): string | undefined {
@@ -104,9 +111,10 @@ export class Authenticator {
     return undefined;
   }
 
-  private forgetToken(scope: string): void {
-    this.tokens.delete(scope);
-    if (scope.endsWith(":pull")) this.tokens.delete(`${scope},push`);
+  private forgetToken(scope: string, header: string): void {
+    for (const k of scope.endsWith(":pull") ? [scope, `${scope},push`] : [scope]) {
+      if (this.tokens.get(k)?.header === header) this.tokens.delete(k);
+    }
   }
 
   private async fetchToken(mode: Extract<Mode, { kind: "bearer" }>, scope: string): Promise<string> {
@@ -121,7 +129,6 @@ export class Authenticator {
       throw new InputError(`${this.registry}: token realm is not a URL: ${JSON.stringify(mode.realm)}`);
     }
     const peer = `${this.registry} (token server ${realm.host})`;
-    this.tokenRequests++;
     let res;
     if (creds?.kind === "identity-token") {
       const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: creds.token, client_id: "imgdiet" });
@@ -182,4 +189,14 @@ export class Authenticator {
 
 export function basicHeader(username: string, password: string): string {
   return "Basic " + Buffer.from(`${username}:${password}`, "utf8").toString("base64");
+}
+
+/** Whether scope `ours` (e.g. `repository:a:pull,push`) grants everything `asked` (e.g. `repository:a:pull`) does. */
+export function scopeCovers(ours: string, asked: string): boolean {
+  if (ours === asked) return true;
+  const a = ours.lastIndexOf(":");
+  const b = asked.lastIndexOf(":");
+  if (a < 0 || b < 0 || ours.slice(0, a) !== asked.slice(0, b)) return false;
+  const have = new Set(ours.slice(a + 1).split(","));
+  return have.has("*") || asked.slice(b + 1).split(",").every((x) => have.has(x));
 }

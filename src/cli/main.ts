@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { fail } from "./common.js";
+import { registerAnalyze } from "./analyze.js";
+import { registerCopy } from "./copy.js";
+
+const program = new Command();
+program
+  .name("imgdiet")
+  .description("Put container images on a diet: explain, slim, rewrite, and prove the small image still works.")
+  .option("--debug", "show stack traces for errors")
+  .showHelpAfterError()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+  .exitOverride();
+
+registerAnalyze(program);
+registerCopy(program);
+
+const debug = process.argv.includes("--debug");
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  const code = (e as { code?: string }).code;
+  if (typeof code === "string" && code.startsWith("commander.")) {
+    const exit = (e as { exitCode?: number }).exitCode ?? 2;
+    process.exit(code === "commander.helpDisplayed" || code === "commander.version" ? 0 : exit === 0 ? 0 : 2);
+  }
+  fail(e, debug);
+}
