@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { InputError } from "../src/errors.js";
 import { parseReference } from "../src/image/reference.js";
 import type { OpenOptions } from "../src/image/transport.js";
-import { handMadeImage, skopeoCopy, startTestRegistry, writeAuthFile, type TestRegistry } from "../src/image/registry/test-registry.js";
+import { handMadeImage, skopeoCopy, startTestRegistry, writeAuthFile, type TestRegistry } from "./support/registry.js";
 import { registryTransport, type RegistryReference } from "../src/image/transports/registry.js";
 
 /**

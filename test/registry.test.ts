@@ -11,7 +11,7 @@ import { MediaType } from "../src/image/media-types.js";
 import { parseReference } from "../src/image/reference.js";
 import type { OpenOptions } from "../src/image/transport.js";
 import type { Image, Layer } from "../src/image/types.js";
-import { hostPlatform } from "../src/image/registry/platform.js";
+import { hostPlatform } from "../src/image/platform.js";
 import {
   freePort,
   handMadeImage,
@@ -20,7 +20,7 @@ import {
   startTestRegistry,
   writeAuthFile,
   type TestRegistry,
-} from "../src/image/registry/test-registry.js";
+} from "./support/registry.js";
 import { registryTransport, type RegistryReference } from "../src/image/transports/registry.js";
 
 const USER = "imgdiet";
@@ -430,6 +430,33 @@ describe("writing to a registry", () => {
     }
     // Buffering the layer anywhere would add at least its 256 MiB.
     expect(peak - baseline).toBeLessThan(128 * 1024 * 1024);
+  }, SLOW);
+});
+
+describe("malformed images", () => {
+  it("rejects a config that is not JSON and a layer of unknown media type", async () => {
+    const img = await handMadeImage([{ files: { f: "malformed test\n" }, compression: "gzip" }], "oci");
+    const rawConfig = Buffer.from("{ this is not json");
+    const broken: Image = { ...img, rawConfig, manifest: { ...img.manifest, config: { ...img.manifest.config, digest: sha256(rawConfig), size: rawConfig.length } } };
+    await registryTransport.write(broken, ref(url("bad/config:v1")), { authFile });
+    const e1 = await failure(openImage("bad/config:v1"));
+    expect(e1).toBeInstanceOf(InputError);
+    expect(e1!.message).toContain("image config is not valid JSON");
+
+    // A manifest naming a layer type nobody knows, written by hand (the registry accepts it).
+    await registryTransport.write(img, ref(url("bad/layer:v1")), { authFile });
+    const { bytes } = await rawManifest("bad/layer", "v1");
+    const m = JSON.parse(bytes.toString("utf8")) as { layers: { mediaType: string }[] };
+    m.layers[0]!.mediaType = "application/vnd.example.mystery.layer";
+    const res = await fetch(`http://${reg.host}/v2/bad/layer/manifests/v2`, {
+      method: "PUT",
+      headers: { Authorization: "Basic " + Buffer.from(`${USER}:${PASS}`).toString("base64"), "Content-Type": MediaType.ociManifest },
+      body: JSON.stringify(m),
+    });
+    expect(res.status).toBe(201);
+    const e2 = await failure(openImage("bad/layer:v2"));
+    expect(e2).toBeInstanceOf(InputError);
+    expect(e2!.message).toBe("unknown layer media type: application/vnd.example.mystery.layer");
   }, SLOW);
 });
 

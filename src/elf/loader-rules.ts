@@ -58,6 +58,7 @@ function unique(dirs: string[]): string[] {
   return [...new Set(dirs)];
 }
 
+/** The rules of the loader named by the program's PT_INTERP (musl's ld-musl-ARCH.so.1, else glibc's). */
 export async function loaderRules(
   view: FileView,
   program: LoadedObject,
@@ -65,7 +66,7 @@ export async function loaderRules(
   cwd: string,
 ): Promise<LoaderRules> {
   const musl = program.elf.interpreter?.match(MUSL_INTERP);
-  return musl ? muslRules(view, program, env, cwd, program.elf.interpreter!, musl[1]!) : glibcRules(view, program, env, cwd);
+  return musl ? muslRules(view, env, cwd, program.elf.interpreter!, musl[1]!) : glibcRules(view, program, env, cwd);
 }
 
 async function glibcRules(view: FileView, program: LoadedObject, env: LoaderEnv, cwd: string): Promise<LoaderRules> {
@@ -115,7 +116,6 @@ const MUSL_RESERVED = ["c", "pthread", "rt", "m", "dl", "util", "xnet"];
 
 async function muslRules(
   view: FileView,
-  program: LoadedObject,
   env: LoaderEnv,
   cwd: string,
   interpreter: string,

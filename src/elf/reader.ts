@@ -7,7 +7,6 @@
  * kernel and ld.so use, so binaries whose section headers were removed still read correctly. Section
  * headers, when present, are only consulted for hasSymtab / hasDebugInfo.
  */
-import { InputError } from "../errors.js";
 import type { RandomAccess } from "./random-access.js";
 import * as C from "./constants.js";
 import { ElfDecoder, type ProgramHeader, type SectionHeader } from "./decoder.js";

@@ -7,7 +7,7 @@ import { posix } from "node:path";
 import { InputError } from "../errors.js";
 import { resolvePath, type ResolvedPath } from "../fs/resolve-path.js";
 import type { FileView } from "./file-view.js";
-import { loaderRules, type LoadedObject, type LoaderEnv, type LoaderRules } from "./loader-rules.js";
+import { loaderRules, type LoadedObject, type LoaderEnv } from "./loader-rules.js";
 import type { ElfInfo } from "./reader.js";
 import { absoluteDir } from "./search-paths.js";
 

@@ -2,8 +2,7 @@
  * Library search-path vocabulary shared by the loader rules: splitting path lists, expanding the
  * dynamic string tokens ($ORIGIN, $LIB, $PLATFORM), and the per-architecture default directories.
  */
-import type { PathView } from "../fs/resolve-path.js";
-import { resolvePath } from "../fs/resolve-path.js";
+import { resolvePath, type PathView } from "../fs/resolve-path.js";
 import * as C from "./constants.js";
 import type { ElfInfo } from "./reader.js";
 

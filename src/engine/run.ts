@@ -117,13 +117,12 @@ async function runHttpProbe(image: string, probe: HttpProbe, opts: RunProbeOptio
       },
     );
     const hostPort = await publishedPort(container, probe.port);
-    if (hostPort === undefined) {
-      await waited.catch(() => undefined);
-      const logs = await containerLogs(container);
-      return failed(probe, `the container exited (code ${exitCode}) before port ${probe.port} was published`, { exitCode, ...logs });
+    if (hostPort === "unpublished") {
+      await stop(container, opts, waited);
+      return failed(probe, `the engine did not publish port ${probe.port}`, await containerLogs(container));
     }
-
-    const ready = await waitForHttp(host, hostPort, probe, () => exited, readyTimeoutMs);
+    const ready =
+      hostPort === "exited" ? ({ state: "exited" } as const) : await waitForHttp(host, hostPort, probe, () => exited, readyTimeoutMs);
     if (ready.state === "exited") {
       await waited;
       await opts.trace?.afterExit?.(container);
@@ -144,7 +143,7 @@ async function runHttpProbe(image: string, probe: HttpProbe, opts: RunProbeOptio
     let timedOut = false;
     if (!answer) {
       try {
-        answer = await httpRequest(host, hostPort, probe, timeoutMs);
+        answer = await httpRequest(host, hostPort as number, probe, timeoutMs);
       } catch (e) {
         error = `${probe.method} ${probe.path} failed: ${(e as Error).message}`;
         timedOut = /no answer within/.test(error);
@@ -184,16 +183,16 @@ async function stop(container: Dockerode.Container, opts: RunProbeOptions, waite
   }
 }
 
-async function publishedPort(container: Dockerode.Container, port: number): Promise<number | undefined> {
+async function publishedPort(container: Dockerode.Container, port: number): Promise<number | "exited" | "unpublished"> {
   for (let i = 0; i < 50; i++) {
     const info = await container.inspect();
     const bindings = info.NetworkSettings?.Ports?.[`${port}/tcp`];
     const hostPort = bindings?.find((b) => b.HostPort)?.HostPort;
     if (hostPort) return Number(hostPort);
-    if (!info.State.Running) return undefined;
+    if (!info.State.Running) return "exited";
     await new Promise((r) => setTimeout(r, 100));
   }
-  return undefined;
+  return "unpublished";
 }
 
 function formatMs(ms: number): string {

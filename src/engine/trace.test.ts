@@ -123,7 +123,6 @@ describe("traceProbes", () => {
         "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
         "/usr/lib/x86_64-linux-gnu/libc.so.6",
         "/usr/bin/id",
-        "/etc/passwd",
         "/etc/debian_version",
         "/usr/bin/cat",
       ]),

@@ -137,6 +137,11 @@ export async function traceProbes(image: string, probes: readonly Probe[], opts:
             },
           },
         });
+        if (result.error?.includes(TRACER_MOUNT)) {
+          throw new EnvironmentError(
+            `the engine cannot run the tracer staged in ${tracer.dir}: tracing needs an engine on this host that can bind-mount its files (${result.error})`,
+          );
+        }
         for (const p of reached) add(p, probe.name);
         results.push(result);
       } finally {

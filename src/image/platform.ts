@@ -1,10 +1,68 @@
+import { endianness } from "node:os";
 import { InputError } from "../errors.js";
 import type { Descriptor, Platform } from "./types.js";
 
-const ARCH: Record<string, string> = { x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386", ppc64: "ppc64le", s390x: "s390x", riscv64: "riscv64" };
+/** Choosing one manifest from an image index / manifest list by platform. */
 
+/** Node's process.arch in OCI (GOARCH) spelling. */
+export function ociArchitecture(nodeArch: string = process.arch): string {
+  switch (nodeArch) {
+    case "x64":
+      return "amd64";
+    case "ia32":
+      return "386";
+    case "ppc64":
+      return endianness() === "LE" ? "ppc64le" : "ppc64";
+    case "mipsel":
+      return "mipsle";
+    default:
+      return nodeArch; // arm64, arm, s390x, riscv64, loong64, mips, ppc all match already
+  }
+}
+
+/** The default platform: linux on the host's architecture (with the ARM variant for 32-bit ARM). */
 export function hostPlatform(): Platform {
-  return { os: "linux", architecture: ARCH[process.arch] ?? process.arch };
+  const architecture = ociArchitecture();
+  const p: Platform = { os: "linux", architecture };
+  if (architecture === "arm") {
+    const v = (process.config.variables as Record<string, unknown>).arm_version;
+    if (typeof v === "string" || typeof v === "number") p.variant = `v${v}`;
+  }
+  return p;
+}
+
+export function formatPlatform(p: Platform): string {
+  return [p.os, p.architecture, p.variant].filter(Boolean).join("/");
+}
+
+/** Variants that are implied when none is written (containerd's normalisation). */
+function normalVariant(architecture: string, variant: string | undefined): string | undefined {
+  if (architecture === "arm64") return variant === undefined || variant === "v8" ? "v8" : variant;
+  if (architecture === "arm") return variant ?? "v7";
+  return variant;
+}
+
+/**
+ * The index entry for `wanted`: os and architecture must match; a wanted variant must match (with
+ * implied defaults), and without one an entry without variant is preferred. No match is an
+ * InputError listing the platforms the index offers.
+ */
+export function selectManifest(manifests: readonly Descriptor[], wanted: Platform, what: string): Descriptor {
+  const candidates = manifests.filter((d) => d.platform && d.platform.os === wanted.os && d.platform.architecture === wanted.architecture);
+  let chosen: Descriptor | undefined;
+  if (wanted.variant !== undefined) {
+    const v = normalVariant(wanted.architecture, wanted.variant);
+    chosen = candidates.find((d) => normalVariant(d.platform!.architecture, d.platform!.variant) === v);
+  } else {
+    chosen = candidates.find((d) => !d.platform!.variant) ?? candidates[0];
+  }
+  if (chosen) return chosen;
+  const available = manifests
+    .map((d) => d.platform)
+    .filter((p): p is Platform => !!p && p.os !== "unknown" && p.architecture !== "unknown")
+    .map(formatPlatform);
+  const list = available.length ? [...new Set(available)].join(", ") : "none";
+  throw new InputError(`${what}: no image for platform ${formatPlatform(wanted)} (available: ${list})`);
 }
 
 /** Parse `os/arch[/variant]` as given to --platform. */
@@ -14,24 +72,4 @@ export function parsePlatform(s: string): Platform {
     throw new InputError(`invalid platform ${JSON.stringify(s)}: expected os/arch[/variant]`);
   }
   return variant ? { os, architecture, variant } : { os, architecture };
-}
-
-export function formatPlatform(p: Platform): string {
-  return [p.os, p.architecture, p.variant].filter(Boolean).join("/");
-}
-
-/** Pick the manifest for a platform out of an index's descriptors. */
-export function selectPlatform(manifests: readonly Descriptor[], want: Platform, where: string): Descriptor {
-  const candidates = manifests.filter(
-    (m) => m.platform && m.platform.os === want.os && m.platform.architecture === want.architecture,
-  );
-  const exact = want.variant ? candidates.find((m) => m.platform?.variant === want.variant) : undefined;
-  const chosen = exact ?? (want.variant ? undefined : candidates[0]);
-  if (!chosen) {
-    const have = manifests.filter((m) => m.platform).map((m) => formatPlatform(m.platform!));
-    throw new InputError(
-      `${where}: no image for platform ${formatPlatform(want)} (available: ${have.join(", ") || "none"})`,
-    );
-  }
-  return chosen;
 }

@@ -58,14 +58,12 @@ export function parseDockerName(input: string, raw = input): DockerName {
   return { registry, repository: parts.join("/"), tag, digest };
 }
 
-/** Split `PATH[:REF]`: the last colon separates a ref only when what follows looks like one. */
+/** Split `PATH[:REF]` at the first colon, as skopeo does (paths cannot hold a colon). */
 function splitPathRef(s: string): { path: string; ref?: string } {
-  const colon = s.lastIndexOf(":");
-  if (colon > 0 && !s.slice(colon + 1).includes("/")) {
-    const ref = s.slice(colon + 1);
-    if (ref) return { path: s.slice(0, colon), ref };
-  }
-  return { path: s };
+  const colon = s.indexOf(":");
+  if (colon < 0) return { path: s };
+  const ref = s.slice(colon + 1);
+  return ref ? { path: s.slice(0, colon), ref } : { path: s.slice(0, colon) };
 }
 
 export function parseReference(raw: string): Reference {

@@ -6,9 +6,10 @@
  * cgo: a program that imports "C" links libc dynamically. Rather than falling back to a distro base, the
  * builder copies the binary's ELF closure (the interpreter and the libraries `ldd` resolves) into the
  * scratch stage: a few MB instead of a whole slim distro, and the image still holds only what the program
- * loads. Linking glibc statically was not chosen: glibc's NSS (user and host lookups) cannot be linked
- * statically and breaks at run time.
+ * loads. Linking glibc statically was not chosen: a static glibc still loads its NSS modules (user and
+ * host lookups) as shared libraries at run time, so the image would need them anyway, and version-matched.
  */
+import path from "node:path";
 import type { Dockerfile, Instruction, Stage } from "../parse.js";
 import { quoteShellWord, shellFlag, type ShellCommand } from "../shell-words.js";
 import { DockerfileWriter, execForm } from "./emit.js";
@@ -32,7 +33,6 @@ const REPLACED_FLAGS = new Set(["o", "ldflags", "trimpath", "tags", "race", "msa
 const USER_CREATION = /\b(useradd|adduser|groupadd|addgroup)\b/;
 
 interface Context {
-  df: Dockerfile;
   stage: Stage;
   facts: StageFacts;
   start: StartCommand;
@@ -97,14 +97,16 @@ function emitBuild(w: DockerfileWriter, ctx: Context, step: Step | null): void {
     ctx.notes.push(`go.mod requires ${module.requires.length} module(s): the builder runs go mod download, which needs network access to the module proxy or the repositories.`);
   }
   const how = ctx.needs.cgo ? "cgo needs libc, so the binary stays dynamic (its libraries are copied below)" : "CGO_ENABLED=0 makes it static, so it runs on scratch";
-  w.why(`compile once at build time instead of at every start; ${how}; -trimpath and -s -w drop paths and symbols`);
   const site = program.site;
   const whole = site !== null && step !== null && (site.instruction.command?.form === "exec" || (site.chain !== null && site.index === site.chain.length - 1));
+  const why = () => w.why(`compile once at build time instead of at every start; ${how}; -trimpath and -s -w drop paths and symbols`);
   if (whole) {
     w.comments(site.instruction.comments);
+    why();
     w.line(`RUN ${site.chain ? chainText(site.chain, site.index, buildCommand(ctx)) : cd + buildCommand(ctx)}`);
   } else {
     if (site && step) w.original(site.instruction);
+    why();
     w.line(`RUN ${cd}${buildCommand(ctx)}`);
   }
 }
@@ -151,17 +153,18 @@ function runtimeEnv(instruction: Instruction): string | null {
 
 function programArgv0Matches(argv0: string, ctx: Context): boolean {
   if (!ctx.program.site) return false;
-  return argv0 === ctx.program.originalPath || (!argv0.includes("/") && argv0 === ctx.program.name);
+  if (!argv0.includes("/")) return argv0 === ctx.program.name;
+  return path.posix.resolve(ctx.facts.workdir, argv0) === ctx.program.originalPath;
 }
 
-function emitStart(w: DockerfileWriter, ctx: Context): void {
+function startLine(ctx: Context): { instruction: Instruction; text: string; why: string } {
   const { instruction } = ctx.start;
-  const argv = [ctx.binary, ...ctx.program.args];
-  w.comments(instruction.comments);
   const form = instruction.command?.form === "shell" ? "; exec form because scratch has no shell to run the shell form" : "";
-  if (instruction.keyword === "CMD") w.why(`CMD as in the original, so \`docker run IMAGE args\` still replaces it${form}`);
-  else w.why(`ENTRYPOINT as in the original${form}`);
-  w.line(`${instruction.keyword} ${execForm(argv)}`);
+  const why =
+    instruction.keyword === "CMD"
+      ? `CMD as in the original, so \`docker run IMAGE args\` still replaces it${form}`
+      : `ENTRYPOINT as in the original${form}`;
+  return { instruction, text: `${instruction.keyword} ${execForm([ctx.binary, ...ctx.program.args])}`, why };
 }
 
 function emitFinal(w: DockerfileWriter, ctx: Context): void {
@@ -169,13 +172,14 @@ function emitFinal(w: DockerfileWriter, ctx: Context): void {
   w.blank();
   w.why("final stage: scratch is empty, so the image holds only what is copied below");
   w.line("FROM scratch");
-  const carried: Array<() => void> = [];
+  const carried: Array<{ instruction: Instruction; text: string; why: string }> = [];
+  const KEPT = "kept from the original: runtime settings of the image";
   const lastOf = (keyword: string) => stage.instructions.filter((i) => i.keyword === keyword).at(-1);
   const workdirLiteral = !facts.workdir.includes("$");
   let usesVariables = false;
   const metadata = (instruction: Instruction, text: string) => {
     usesVariables ||= text.includes("$");
-    carried.push(() => w.comments(instruction.comments).why("kept from the original: a runtime setting of the image").line(text));
+    carried.push({ instruction, text, why: KEPT });
   };
   for (const { instruction } of facts.steps) {
     const { keyword } = instruction;
@@ -191,15 +195,15 @@ function emitFinal(w: DockerfileWriter, ctx: Context): void {
       if (/^NONE$/i.test(instruction.body)) metadata(instruction, instruction.raw.trim());
       else if (exec && exec.length > 0 && programArgv0Matches(exec[0], ctx)) {
         const flags = instruction.flags.map((f) => `--${f.name}${f.value === null ? "" : `=${f.value}`} `).join("");
-        metadata(instruction, `HEALTHCHECK ${flags}CMD ${execForm([ctx.binary, ...exec.slice(1)])}`);
+        carried.push({ instruction, text: `HEALTHCHECK ${flags}CMD ${execForm([ctx.binary, ...exec.slice(1)])}`, why: "the original health check, pointed at the binary" });
       } else notes.push(`line ${instruction.range.start.line}: HEALTHCHECK dropped — it runs ${exec ? exec[0] : "a shell command"}, and scratch has neither a shell nor that tool.`);
     } else if (keyword === "ONBUILD" || keyword === "SHELL")
       notes.push(`line ${instruction.range.start.line}: ${keyword} dropped — it has no meaning in a scratch image without a shell.`);
-    else if (instruction === ctx.start.instruction) carried.push(() => emitStart(w, ctx));
+    else if (instruction === ctx.start.instruction) carried.push(startLine(ctx));
     else if ((keyword === "CMD" || keyword === "ENTRYPOINT") && instruction === lastOf(keyword)) {
       if (ctx.start.instruction.keyword === "ENTRYPOINT" && ctx.start.instruction.command?.form === "shell")
         notes.push(`line ${instruction.range.start.line}: CMD dropped — the original shell-form ENTRYPOINT ignored it.`);
-      else metadata(instruction, instruction.raw.trim());
+      else carried.push({ instruction, text: instruction.raw.trim(), why: "kept from the original: the default arguments passed to the ENTRYPOINT" });
     }
   }
   if (usesVariables) {
@@ -212,7 +216,12 @@ function emitFinal(w: DockerfileWriter, ctx: Context): void {
   if (needs.cgo) w.why("its ELF interpreter and shared libraries, found by ldd in the builder").line(`COPY --from=${ctx.builder} ${OUT}/rootfs/ /`);
   if (needs.caCertificates) w.why(`the program imports ${needs.caCertificates}; TLS needs the CA bundle, which scratch lacks`).line(`COPY --from=${ctx.builder} ${CA_BUNDLE} ${CA_BUNDLE}`);
   if (needs.accounts) w.why("user and group entries for the user the program runs as").line(`COPY --from=${ctx.builder} ${OUT}/etc/passwd ${OUT}/etc/group /etc/`);
-  carried.forEach((emit) => emit());
+  carried.forEach((entry, i) => {
+    w.comments(entry.instruction.comments);
+    const previous = carried[i - 1];
+    if (!previous || previous.why !== entry.why || entry.instruction.comments.length > 0) w.why(entry.why);
+    w.line(entry.text);
+  });
 }
 
 function describe(ctx: Context): void {
@@ -245,7 +254,7 @@ export async function rewriteGo(df: Dockerfile, contextDir: string): Promise<Rew
   const builder = names.has("build") ? "imgdiet-build" : "build";
   const output = program.site && program.originalPath ? program.originalPath : `${OUT}/${program.name}`;
   const binary = program.site && program.originalPath ? program.originalPath : `/${program.name}`;
-  const ctx: Context = { df, stage, facts, start, program, needs: goNeeds(stage, program, facts.user), builder, output, binary, notes: [] };
+  const ctx: Context = { stage, facts, start, program, needs: goNeeds(stage, program, facts.user), builder, output, binary, notes: [] };
 
   const w = new DockerfileWriter(df.escape);
   for (const d of df.directives) w.line(`# ${d.name}=${d.value}`);
@@ -258,6 +267,13 @@ export async function rewriteGo(df: Dockerfile, contextDir: string): Promise<Rew
   emitBuilder(w, ctx);
   emitFinal(w, ctx);
   if (df.trailingComments.length > 0) w.blank().comments(df.trailingComments);
+  const dropped = program.invocation.flags.filter((f) => ["race", "msan", "asan", "linkshared", "buildmode"].includes(f.name) && !/^(exe|default)$/.test(f.value ?? ""));
+  if (dropped.length > 0) ctx.notes.push(`Dropped build flags that need libc or shared runtime libraries: ${dropped.map((f) => f.raw.join(" ")).join(", ")}.`);
   describe(ctx);
-  return { applicable: true, dockerfile: w.toString(), language: "go", finalBase: "scratch", notes: ctx.notes };
+  let dockerfile = w.toString();
+  // A user comment such as "# escape=`" that was not at the top of the original must not become a
+  // parser directive by landing on the first line of the rewrite.
+  if (df.directives.length === 0 && /^#\s*[A-Za-z][A-Za-z0-9]*\s*=/.test(dockerfile))
+    dockerfile = `# why: multi-stage rewrite by imgdiet (this line keeps the comment below an ordinary comment)\n${dockerfile}`;
+  return { applicable: true, dockerfile, language: "go", finalBase: "scratch", notes: ctx.notes };
 }

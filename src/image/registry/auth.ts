@@ -86,7 +86,10 @@ export class Authenticator {
     }
     if (basic) {
       const creds = await this.loadCredentials();
-      if (!creds || creds.kind !== "basic") throw this.required();
+      if (!creds) throw this.required();
+      if (creds.kind !== "basic") {
+        throw new InputError(`${this.registry} asks for Basic authentication, but ${creds.source} holds only an identity token`);
+      }
       this.mode = { kind: "basic", header: basicHeader(creds.username, creds.password) };
       return;
     }

@@ -10,7 +10,7 @@ import { openBlob, pullScope, readSmallBlob, type BlobLocation } from "./blob.js
 import type { RegistryClient } from "./client.js";
 import { readBody } from "./http.js";
 import { MANIFEST_ACCEPT, parseManifest, type ParsedManifest } from "./manifest.js";
-import { hostPlatform, selectManifest } from "./platform.js";
+import { hostPlatform, selectManifest } from "../platform.js";
 
 /** Opening an image from a registry: manifest (through an index if need be), config, lazy layers. */
 

@@ -8,6 +8,7 @@ import { InputError } from "../../errors.js";
 import { TarFileIndex, type TarMember } from "../../fs/tar-index.js";
 import { TarWriter } from "../../fs/tar-writer.js";
 import { writeAtomically } from "../../fs/atomic.js";
+import { fileSink } from "../../fs/file-sink.js";
 import { DigestingStream, digestHex, sha256 } from "../digest.js";
 import { parseConfig, parseDockerArchiveManifest } from "../documents.js";
 import { makeLayer } from "../layer.js";
@@ -141,13 +142,9 @@ export const dockerArchiveTransport: Transport<ArchiveRef> = {
   async write(image, ref) {
     const repoTag = ref.ref ? daemonName(parseDockerName(ref.ref)) : undefined;
     await writeAtomically(ref.path, async (tmp) => {
-      const out = createWriteStream(tmp);
-      const done = new Promise<void>((resolve, reject) => {
-        out.on("close", resolve);
-        out.on("error", reject);
-      });
-      await writeDockerArchive(image, out, repoTag, false);
-      await done;
+      const { stream, closed } = await fileSink(tmp);
+      await writeDockerArchive(image, stream, repoTag, false);
+      await closed;
     });
     return { reference: ref.raw, digest: image.manifest.config.digest };
   },

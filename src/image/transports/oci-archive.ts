@@ -1,8 +1,8 @@
-import { createWriteStream } from "node:fs";
 import { InputError } from "../../errors.js";
 import { TarFileIndex } from "../../fs/tar-index.js";
 import { TarWriter } from "../../fs/tar-writer.js";
 import { writeAtomically } from "../../fs/atomic.js";
+import { fileSink } from "../../fs/file-sink.js";
 import type { Reference } from "../reference.js";
 import type { Transport } from "../transport.js";
 import { OCI_LAYOUT_FILE, blobPath, ociManifestFor, openLayout, updatedIndex, type LayoutStore } from "./oci-layout.js";
@@ -28,12 +28,8 @@ export const ociArchiveTransport: Transport<OciArchiveRef> = {
   async write(image, ref) {
     const m = ociManifestFor(image);
     await writeAtomically(ref.path, async (tmp) => {
-      const out = createWriteStream(tmp);
-      const closed = new Promise<void>((resolve, reject) => {
-        out.on("close", resolve);
-        out.on("error", reject);
-      });
-      const tar = new TarWriter(out);
+      const { stream, closed } = await fileSink(tmp);
+      const tar = new TarWriter(stream);
       const file = (path: string, b: Buffer) => tar.add({ path, type: "file", mode: 0o644, size: b.length }, b);
       await file("oci-layout", OCI_LAYOUT_FILE);
       await tar.add({ path: "blobs", type: "dir", mode: 0o755 });

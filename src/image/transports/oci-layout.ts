@@ -4,7 +4,7 @@ import { digestHex, sha256 } from "../digest.js";
 import { parseConfig, parseIndex, parseManifest, peekMediaType, type Index } from "../documents.js";
 import { makeLayer } from "../layer.js";
 import { MediaType, isIndexMediaType, layerCompression, layerMediaType } from "../media-types.js";
-import { hostPlatform, selectPlatform } from "../platform.js";
+import { hostPlatform, selectManifest } from "../platform.js";
 import type { OpenOptions } from "../transport.js";
 import type { Descriptor, Image, Manifest } from "../types.js";
 
@@ -53,7 +53,7 @@ export async function openLayout(store: LayoutStore, ref: string | undefined, so
     const { mediaType, isIndex } = peekMediaType(bytes, `${what}: ${desc.digest}`);
     if (isIndex || isIndexMediaType(mediaType ?? desc.mediaType)) {
       const inner = parseIndex(bytes, `${what}: index ${desc.digest}`);
-      desc = selectPlatform(inner.manifests, opts.platform ?? hostPlatform(), what);
+      desc = selectManifest(inner.manifests, opts.platform ?? hostPlatform(), what);
       continue;
     }
     const manifest = parseManifest(bytes, `${what}: manifest ${desc.digest}`);

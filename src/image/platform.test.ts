@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { InputError } from "../../errors.js";
-import type { Descriptor } from "../types.js";
+import { InputError } from "../errors.js";
+import type { Descriptor } from "./types.js";
 import { formatPlatform, hostPlatform, ociArchitecture, selectManifest } from "./platform.js";
 
 const d = (n: number, os: string, architecture: string, variant?: string): Descriptor => ({

@@ -7,10 +7,10 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
-import { sha256 } from "../digest.js";
-import { layerMediaType, MediaType } from "../media-types.js";
-import type { Compression, Image, Layer, Manifest } from "../types.js";
-import { ociArchitecture } from "./platform.js";
+import { sha256 } from "../../src/image/digest.js";
+import { layerMediaType, MediaType } from "../../src/image/media-types.js";
+import type { Compression, Image, Layer, Manifest } from "../../src/image/types.js";
+import { ociArchitecture } from "../../src/image/platform.js";
 
 /**
  * Test support (not used by the library): a throw-away `docker-registry` (distribution 2.8) on a free

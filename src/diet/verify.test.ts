@@ -1,0 +1,140 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { buildImage } from "../engine/build.js";
+import { engine, removeImage } from "../engine/client.js";
+import type { Probe, ProbeResult } from "../engine/probe.js";
+import { compareResults, firstDifference, verifyImages } from "./verify.js";
+
+vi.setConfig({ testTimeout: 120_000 });
+
+type FileSpec = string | Buffer | { content: string | Buffer; mode: number };
+const tags: string[] = [];
+
+async function fixture(tag: string, dockerfile: string, files: Record<string, FileSpec> = {}): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "imgdiet-fx-"));
+  try {
+    await writeFile(join(dir, "Dockerfile"), dockerfile);
+    for (const [name, spec] of Object.entries(files)) {
+      const path = join(dir, name);
+      await mkdir(dirname(path), { recursive: true });
+      if (typeof spec === "object" && !Buffer.isBuffer(spec)) await writeFile(path, spec.content, { mode: spec.mode });
+      else await writeFile(path, spec);
+    }
+    await buildImage({ contextDir: dir, tag });
+    tags.push(tag);
+    return tag;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const ORIG = "imgdiet-test/verify-orig:latest";
+const SAME = "imgdiet-test/verify-same:latest";
+const BROKEN = "imgdiet-test/verify-broken:latest";
+const WEB = "imgdiet-test/verify-web:latest";
+const WEB2 = "imgdiet-test/verify-web2:latest";
+
+// Behaves like the mission's hash.go: prints "data: ", reads a line, prints its SHA-256.
+const HASH = `printf "data: "; read l; printf "SHA256: %s\\n" "$(printf %s "$l" | sha256sum | cut -d" " -f1)"`;
+const abc: Probe = { kind: "command", name: "stdin abc", stdin: "abc\n" };
+
+beforeAll(async () => {
+  const busybox = { content: await readFile("/bin/busybox"), mode: 0o755 };
+  const scratch = (script: string) =>
+    ["FROM scratch", "COPY busybox /bin/busybox", 'RUN ["/bin/busybox","--install","-s","/bin"]', "ENV PATH=/bin", `CMD ["/bin/sh","-c",${JSON.stringify(script)}]`].join("\n");
+  await fixture(ORIG, scratch(HASH), { busybox });
+  await fixture(SAME, ["FROM debian:bookworm", `CMD ["/bin/sh","-c",${JSON.stringify(`echo note >&2; ${HASH}`)}]`].join("\n"));
+  await fixture(BROKEN, scratch(`printf "data: "; read l; printf "SHA256: \\n"; echo "sha256sum: not found" >&2`), { busybox });
+  const web = (body: string) => [
+    ["FROM scratch", "COPY busybox /bin/busybox", "COPY www /www", "EXPOSE 8080", 'CMD ["/bin/busybox","httpd","-f","-p","8080","-h","/www"]'].join("\n"),
+    { busybox, "www/index.html": body },
+  ] as const;
+  await fixture(WEB, ...web("version 1\n"));
+  await fixture(WEB2, ...web("version 2\n"));
+}, 180_000);
+
+afterAll(async () => {
+  for (const tag of tags) {
+    const left = await engine().listContainers({ all: true, filters: { label: ["imgdiet=probe"], ancestor: [tag] } });
+    expect(left).toHaveLength(0);
+  }
+  for (const tag of tags) await removeImage(tag, { force: true });
+}, 60_000);
+
+describe("verifyImages", () => {
+  it("passes an image against itself and against a different image that behaves the same", async () => {
+    const self = await verifyImages(ORIG, ORIG, [abc]);
+    expect(self).toMatchObject({ passed: true, originalFailed: false, probes: [{ name: "stdin abc", passed: true }] });
+    expect(self.probes[0]!.original.stdout).toBe("data: SHA256: ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\n");
+    expect(self.firstDifference).toBeUndefined();
+    expect((await verifyImages(ORIG, SAME, [abc])).passed).toBe(true);
+  });
+
+  it("compares stderr only when strict", async () => {
+    const strict = await verifyImages(ORIG, SAME, [abc], { strict: true });
+    expect(strict.passed).toBe(false);
+    expect(strict.firstDifference).toBe('probe "stdin abc": stderr differs at byte 0: original "" candidate "note\\n"');
+  });
+
+  it("fails a candidate whose output differs, with a readable first difference", async () => {
+    const r = await verifyImages(ORIG, BROKEN, [{ kind: "command", name: "empty stdin", stdin: "" }, abc]);
+    expect(r.passed).toBe(false);
+    expect(r.originalFailed).toBe(false);
+    expect(r.probes.map((p) => p.passed)).toEqual([false, false]);
+    expect(r.probes[1]!.difference).toBe(
+      'probe "stdin abc": stdout differs at byte 14: original "…ta: SHA256: ba7816bf8f01cfea414140de5dae2223b003…" candidate "…ta: SHA256: \\n"',
+    );
+    expect(r.firstDifference).toBe(r.probes[0]!.difference);
+    expect(r.firstDifference).toMatch(/^probe "empty stdin": stdout differs at byte 14: /);
+  });
+
+  it("reports a different exit code with the candidate's stderr", async () => {
+    const r = await verifyImages(ORIG, ORIG, [{ kind: "command", name: "sh", args: ["/bin/sh", "-c", "exit 0"] }]);
+    expect(r.passed).toBe(true);
+    const d = await verifyImages(SAME, ORIG, [{ kind: "command", name: "needs bash", args: ["bash", "-c", "echo hi"] }]);
+    expect(d.passed).toBe(false);
+    expect(d.firstDifference).toMatch(/^probe "needs bash": the candidate fails: cannot start: .*"bash": executable file not found in \$PATH/);
+  });
+
+  it("says distinctly when the original itself fails", async () => {
+    const r = await verifyImages(ORIG, BROKEN, [{ kind: "command", name: "hangs", args: ["sleep", "30"] }], { timeoutMs: 1500 });
+    expect(r).toMatchObject({ passed: false, originalFailed: true, probes: [{ name: "hangs", passed: false, originalFailed: true }] });
+    expect(r.probes[0]!.candidate).toBeUndefined();
+    expect(r.firstDifference).toBe('probe "hangs": the original image itself fails this probe (timed out after 1500ms), so it verifies nothing');
+  });
+
+  it("compares HTTP status and body", async () => {
+    const index: Probe = { kind: "http", name: "index", method: "GET", port: 8080, path: "/" };
+    const missing: Probe = { kind: "http", name: "missing", method: "GET", port: 8080, path: "/nope" };
+    expect((await verifyImages(WEB, WEB, [index, missing])).passed).toBe(true);
+    const r = await verifyImages(WEB, WEB2, [index]);
+    expect(r.firstDifference).toBe('probe "index": HTTP body differs at byte 8: original "version 1\\n" candidate "version 2\\n"');
+    const noServer = await verifyImages(WEB, ORIG, [index], { readyTimeoutMs: 3000 });
+    expect(noServer.originalFailed).toBe(false);
+    expect(noServer.firstDifference).toMatch(/^probe "index": the candidate fails: the container exited \(code 0\) before port 8080 answered HTTP/);
+  });
+
+  it("refuses to verify with no probes", async () => {
+    await expect(verifyImages(ORIG, ORIG, [])).rejects.toThrow(/no probes/);
+  });
+});
+
+describe("compareResults", () => {
+  const res = (over: Partial<ProbeResult>): ProbeResult => ({ probe: "p", exitCode: 0, stdout: "", stderr: "", timedOut: false, ...over });
+  const p: Probe = { kind: "command", name: "p" };
+
+  it("checks the exit code before stdout", () => {
+    expect(compareResults(p, res({ stdout: "a" }), res({ exitCode: 2, stdout: "b", stderr: "boom\nmore" }))).toBe(
+      'exit code differs: original 0, candidate 2 (candidate stderr: "boom")',
+    );
+  });
+  it("counts bytes, not characters", () => {
+    expect(firstDifference("héllo", "hélp")).toEqual({ byte: 4, original: "héllo", candidate: "hélp" });
+    expect(firstDifference("same", "same")).toBeUndefined();
+  });
+  it("reports a candidate timeout", () => {
+    expect(compareResults(p, res({}), res({ timedOut: true, exitCode: null, error: "timed out after 30s" }))).toBe("the candidate fails: timed out after 30s");
+  });
+});

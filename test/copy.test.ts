@@ -1,0 +1,116 @@
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { rmSync, writeFileSync, readFileSync, existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { open, copy } from "../src/image/open.js";
+import { buildTricky, TRICKY } from "./helpers/fixtures.js";
+import { imgdiet, must, removeImages, tempDir } from "./helpers/run.js";
+import { startTestRegistry, type TestRegistry } from "./support/registry.js";
+
+/** Config digest and diff_ids of an image at a reference. */
+async function identity(ref: string): Promise<{ config: string; diffIds: string[] }> {
+  const img = await open(ref);
+  try {
+    // Stream every layer so every digest is checked.
+    for (const l of img.layers) for await (const _ of await l.uncompressed());
+    return { config: img.manifest.config.digest, diffIds: img.config.rootfs.diff_ids };
+  } finally {
+    await img.close();
+  }
+}
+
+describe("copy between transports keeps config digest and diff_ids", () => {
+  let dir: string;
+  let expected: { config: string; diffIds: string[] };
+  let registry: TestRegistry;
+  let n = 0;
+  beforeAll(async () => {
+    buildTricky();
+    dir = tempDir("copy");
+    expected = await identity(TRICKY);
+    registry = await startTestRegistry();
+  });
+  afterAll(async () => {
+    await registry?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    removeImages("imgdiet-test/roundtrip:daemon", "imgdiet-test/roundtrip:back");
+  });
+
+  const targets = (d: string) => ({
+    "docker-archive": `docker-archive:${join(d, "a.tar")}:imgdiet-test/roundtrip:archive`,
+    oci: `oci:${join(d, "layout")}:v1`,
+    "oci-archive": `oci-archive:${join(d, "oci.tar")}:v1`,
+    "docker-daemon": `docker-daemon:imgdiet-test/roundtrip:daemon`,
+    registry: `docker://${registry.host}/roundtrip/r${n++}:v1`,
+  });
+
+  it("daemon → every transport → every transport", async () => {
+    const t = targets(dir);
+    for (const [name, ref] of Object.entries(t)) {
+      await copy(TRICKY, ref);
+      expect(await identity(ref), `daemon → ${name}`).toEqual(expected);
+    }
+    // Every pair: read from one, write to a fresh place of another kind.
+    for (const [from, src] of Object.entries(t)) {
+      const d2 = tempDir("pair");
+      try {
+        for (const [to, dst] of Object.entries(targets(d2))) {
+          const out = to === "docker-daemon" ? "docker-daemon:imgdiet-test/roundtrip:back" : dst;
+          await copy(src, out);
+          expect(await identity(out), `${from} → ${to}`).toEqual(expected);
+        }
+      } finally {
+        rmSync(d2, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it("skopeo reads what we write, and we read what skopeo writes", async () => {
+    const layout = join(dir, "for-skopeo");
+    await copy(TRICKY, `oci:${layout}:x`);
+    const raw = JSON.parse(must("skopeo", ["inspect", "--config", "--raw", `oci:${layout}:x`]));
+    expect(raw.rootfs.diff_ids).toEqual(expected.diffIds);
+    const fromSkopeo = join(dir, "from-skopeo");
+    must("skopeo", ["copy", "-q", `docker-daemon:${TRICKY}`, `oci:${fromSkopeo}:y`]);
+    const id = await identity(`oci:${fromSkopeo}:y`);
+    expect(id.diffIds).toEqual(expected.diffIds);
+    const archive = join(dir, "skopeo-archive.tar");
+    must("skopeo", ["copy", "-q", `docker-daemon:${TRICKY}`, `docker-archive:${archive}:z:1`]);
+    expect((await identity(`docker-archive:${archive}`)).diffIds).toEqual(expected.diffIds);
+  });
+
+  it("reads gzip and zstd layers (umoci/skopeo compressed layouts)", async () => {
+    const gz = join(dir, "gz");
+    must("skopeo", ["copy", "-q", "--dest-compress-format", "gzip", `docker-daemon:${TRICKY}`, `oci:${gz}:g`]);
+    const zs = join(dir, "zs");
+    must("skopeo", ["copy", "-q", "--dest-compress-format", "zstd", `docker-daemon:${TRICKY}`, `oci:${zs}:z`]);
+    for (const ref of [`oci:${gz}:g`, `oci:${zs}:z`]) {
+      const img = await open(ref);
+      expect(img.layers.some((l) => l.compression !== "none")).toBe(true);
+      await img.close();
+      expect((await identity(ref)).diffIds).toEqual(expected.diffIds);
+    }
+    // And the copy to a docker-archive decompresses them to the same diff_ids.
+    await copy(`oci:${zs}:z`, `docker-archive:${join(dir, "from-zstd.tar")}`);
+    expect((await identity(`docker-archive:${join(dir, "from-zstd.tar")}`)).diffIds).toEqual(expected.diffIds);
+  });
+
+  it("a blob with a wrong digest fails with a one-line error naming it, and writes nothing", async () => {
+    const layout = join(dir, "tamper");
+    await copy(TRICKY, `oci:${layout}:t`);
+    const blobs = join(layout, "blobs", "sha256");
+    const img = await open(`oci:${layout}:t`);
+    const victim = img.layers.at(-1)!.descriptor.digest.slice(7);
+    await img.close();
+    const bytes = readFileSync(join(blobs, victim));
+    bytes[bytes.length - 1024] ^= 0xff;
+    writeFileSync(join(blobs, victim), bytes);
+    const dest = join(dir, "tampered-out.tar");
+    const r = imgdiet(["copy", `oci:${layout}:t`, `docker-archive:${dest}`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain(victim);
+    expect(r.stderr).toMatch(/digest mismatch/);
+    expect(existsSync(dest)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes("imgdiet-tmp"))).toEqual([]);
+  });
+});
