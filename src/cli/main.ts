@@ -3,6 +3,8 @@ import { Command } from "commander";
 import { fail } from "./common.js";
 import { registerAnalyze } from "./analyze.js";
 import { registerCopy } from "./copy.js";
+import { registerSlim } from "./slim.js";
+import { registerVerify } from "./verify.js";
 
 const program = new Command();
 program
@@ -15,6 +17,8 @@ program
 
 registerAnalyze(program);
 registerCopy(program);
+registerSlim(program);
+registerVerify(program);
 
 const debug = process.argv.includes("--debug");
 try {

@@ -89,7 +89,7 @@ function shortText(s: string, max = 24): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-function generatedName(p: Probe): string {
+export function generatedName(p: Probe): string {
   if (p.kind === "http") return `${p.method} ${p.path} on port ${p.port}`;
   const parts: string[] = [];
   if (p.args && p.args.length > 0) parts.push(p.args.join(" "));

@@ -7,7 +7,8 @@ export function humanSize(bytes: number): string {
     v /= 1000;
     i++;
   }
-  const s = i === 0 ? String(v) : v.toPrecision(3).replace(/\.?0+$/, "");
+  let s = i === 0 ? String(v) : v.toPrecision(3);
+  if (s.includes(".")) s = s.replace(/\.?0+$/, "");
   return `${s}${units[i]}`;
 }
 

@@ -121,8 +121,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Each step tolerates failures so that one leftover never keeps the others from being removed.
-  for (const id of containers) await docker("rm", "-f", id).catch(() => undefined);
-  for (const reference of [...images].reverse()) await docker("rmi", reference).catch(() => undefined);
+  const report = (what: string) => (error: unknown) => console.warn(`cleanup: could not remove ${what}: ${String(error)}`);
+  for (const id of containers) await docker("rm", "-f", id).catch(report(id));
+  for (const reference of [...images].reverse()) await docker("rmi", reference).catch(report(reference));
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 }, 120_000);
 

@@ -1,0 +1,71 @@
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { InputError } from "../errors.js";
+import type { Probe } from "../engine/probe.js";
+import { generatedName, loadProbesFile, splitArgs } from "../diet/probes-file.js";
+
+export interface ProbeFlags {
+  probeArgs?: string[];
+  probeStdin?: string[];
+  httpProbe?: string[];
+  probes?: string;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** The probe flags slim, verify and diet share. */
+export function addProbeOptions(cmd: Command): Command {
+  return cmd
+    .option("--probe-args <args>", "run the image with these arguments (repeatable)", collect)
+    .option("--probe-stdin <text|@file>", "run the default command with this stdin (repeatable)", collect)
+    .option("--http-probe <[METHOD] PORT/PATH [BODY]>", "start the server and send this request (repeatable)", collect)
+    .option("--probes <file>", "probes file (YAML or JSON, see README)");
+}
+
+/** `[METHOD] PORT/PATH [BODY]` → an HTTP probe. */
+export function parseHttpProbe(spec: string): Probe {
+  const m = /^\s*(?:([A-Za-z]+)\s+)?(\d{1,5})(\/\S*)?(?:\s+([\s\S]*))?$/.exec(spec);
+  if (!m) throw new InputError(`--http-probe ${JSON.stringify(spec)}: expected [METHOD] PORT/PATH [BODY]`);
+  const port = Number(m[2]);
+  if (port < 1 || port > 65535) throw new InputError(`--http-probe ${JSON.stringify(spec)}: bad port`);
+  const p: Probe = { kind: "http", name: "", method: (m[1] ?? "GET").toUpperCase(), port, path: m[3] ?? "/", ...(m[4] ? { body: m[4] } : {}) };
+  return { ...p, name: generatedName(p) };
+}
+
+function stdinText(v: string): string {
+  if (!v.startsWith("@")) return v.endsWith("\n") ? v : v + "\n";
+  try {
+    return readFileSync(v.slice(1), "utf8");
+  } catch (e) {
+    throw new InputError(`--probe-stdin ${v}: cannot read ${v.slice(1)}: ${(e as NodeJS.ErrnoException).code}`);
+  }
+}
+
+/** Probes from flags; undefined when none was given (callers then use the defaults). */
+export async function probesFromFlags(o: ProbeFlags): Promise<Probe[] | undefined> {
+  const probes: Probe[] = [];
+  if (o.probes) probes.push(...(await loadProbesFile(o.probes)));
+  for (const a of o.probeArgs ?? []) {
+    let args: string[];
+    try {
+      args = splitArgs(a);
+    } catch (e) {
+      throw new InputError(`--probe-args ${JSON.stringify(a)}: ${(e as Error).message}`);
+    }
+    const p: Probe = { kind: "command", name: "", args };
+    probes.push({ ...p, name: generatedName(p) });
+  }
+  for (const s of o.probeStdin ?? []) {
+    const p: Probe = { kind: "command", name: "", stdin: stdinText(s) };
+    probes.push({ ...p, name: generatedName(p) });
+  }
+  for (const h of o.httpProbe ?? []) probes.push(parseHttpProbe(h));
+  // Probe names must be unique: they attribute traced files and verdicts.
+  const seen = new Map<string, number>();
+  for (const p of probes) {
+    const n = seen.get(p.name) ?? 0;
+    seen.set(p.name, n + 1);
+    if (n > 0) p.name = `${p.name} #${n + 1}`;
+  }
+  return probes.length ? probes : undefined;
+}

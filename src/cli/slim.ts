@@ -1,0 +1,51 @@
+import type { Command } from "commander";
+import { CheckFailed } from "../errors.js";
+import { slim } from "../slim/slim.js";
+import { renderSlimText } from "../report/slim-text.js";
+import { addImageOptions, printJson } from "./common.js";
+import { addProbeOptions, probesFromFlags, type ProbeFlags } from "./probe-flags.js";
+import { splitArgs } from "../diet/probes-file.js";
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function registerSlim(program: Command): void {
+  const cmd = program
+    .command("slim")
+    .summary("keep only the files an image's program needs; write, verify and explain the result")
+    .argument("<image>", "image reference to slim (never modified)")
+    .option("-o, --output <ref>", "where to write the slim image (default: NAME:slim in the engine)")
+    .option("--static-only", "no runtime trace and no verification (works without an engine)")
+    .option("--no-verify", "do not verify the result against the original")
+    .option("--strict", "verification also compares stderr")
+    .option("--include <path>", "keep this file or directory as is (repeatable)", collect)
+    .option("--exclude <glob>", "drop kept paths matching this glob (repeatable)", collect)
+    .option("--keep-shell", "keep /bin/sh and what it needs")
+    .option("--cmd <command>", "what to run instead of the image's Entrypoint + Cmd")
+    .option("--list", "list every kept path with its reasons")
+    .option("--json", "print one JSON document: kept paths with reasons, removed bytes, verification")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  imgdiet slim myapp:latest
+  imgdiet slim myapp:latest --probe-stdin abc --probe-args "--version"
+  imgdiet slim web:1 --http-probe "8080/healthz" --http-probe "POST 8080/api {\\"a\\":1}"
+  imgdiet slim oci:./layout:app --static-only -o oci-archive:app-slim.tar
+  imgdiet slim app:1 --probes probes.yaml --include /app/templates --json`,
+    );
+  addProbeOptions(addImageOptions(cmd)).action(
+    async (ref: string, o: ProbeFlags & { output?: string; staticOnly?: boolean; verify: boolean; strict?: boolean; include?: string[]; exclude?: string[]; keepShell?: boolean; cmd?: string; list?: boolean; json?: boolean }) => {
+      const probes = await probesFromFlags(o);
+      const r = await slim(ref, {
+        output: o.output, probes, staticOnly: o.staticOnly, verify: o.verify, strict: o.strict, include: o.include,
+        exclude: o.exclude, keepShell: o.keepShell, cmd: o.cmd ? splitArgs(o.cmd) : undefined,
+        onLog: o.json ? undefined : (l) => process.stderr.write(`${l}\n`),
+      });
+      if (o.json) printJson(r);
+      else process.stdout.write(renderSlimText(r, { listKept: o.list }));
+      if (r.verify && !r.verify.passed) {
+        throw new CheckFailed(r.verify.originalFailed ? `the original image fails its own probes: ${r.verify.firstDifference}` : `the slim image differs: ${r.verify.firstDifference}`);
+      }
+    },
+  );
+}

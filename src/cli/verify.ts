@@ -1,0 +1,51 @@
+import type { Command } from "commander";
+import { CheckFailed } from "../errors.js";
+import { open } from "../image/open.js";
+import { parseReference } from "../image/reference.js";
+import { connectEngine } from "../engine/client.js";
+import { defaultProbes } from "../diet/probes-file.js";
+import { verifyImages } from "../diet/verify.js";
+import { printJson } from "./common.js";
+import { addProbeOptions, probesFromFlags, type ProbeFlags } from "./probe-flags.js";
+
+export function registerVerify(program: Command): void {
+  const cmd = program
+    .command("verify")
+    .summary("run the same probes on two images and compare stdout, exit code and HTTP answers")
+    .argument("<original>", "the image that defines right behaviour (in the engine)")
+    .argument("<candidate>", "the image to check (in the engine)")
+    .option("--strict", "also compare stderr")
+    .option("--json", "print the verdicts as JSON")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  imgdiet verify hash-fat hash-fat:slim --probe-stdin abc --probe-stdin ""
+  imgdiet verify web:1 web:slim --http-probe 8080/ --strict`,
+    );
+  addProbeOptions(cmd).action(async (original: string, candidate: string, o: ProbeFlags & { strict?: boolean; json?: boolean }) => {
+    await connectEngine();
+    for (const r of [original, candidate]) {
+      const ref = parseReference(r);
+      if (ref.transport !== "docker-daemon") throw new CheckFailed(`${r}: verify runs images in the engine; copy it there first (imgdiet copy ${r} docker-daemon:NAME)`);
+    }
+    let probes = await probesFromFlags(o);
+    if (!probes) {
+      const img = await open(original);
+      probes = defaultProbes(img.config);
+      await img.close();
+    }
+    const report = await verifyImages(parseName(original), parseName(candidate), probes, { strict: o.strict });
+    if (o.json) printJson(report);
+    else {
+      for (const p of report.probes) process.stdout.write(`${p.passed ? "✓" : "✗"} ${p.name}${p.difference ? `: ${p.difference}` : ""}\n`);
+      process.stdout.write(report.passed ? "verified: same behaviour\n" : `differs: ${report.firstDifference}\n`);
+    }
+    if (!report.passed) throw new CheckFailed(report.originalFailed ? `the original fails its own probes: ${report.firstDifference}` : `the candidate differs: ${report.firstDifference}`);
+  });
+}
+
+function parseName(r: string): string {
+  const ref = parseReference(r);
+  return ref.transport === "docker-daemon" ? ref.name : r;
+}

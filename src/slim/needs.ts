@@ -1,0 +1,109 @@
+import { posix } from "node:path";
+import { resolveElfClosure } from "../elf/resolve.js";
+import type { FileView } from "../elf/file-view.js";
+import type { FileTree } from "../fs/file-tree.js";
+import type { ContainerConfig } from "../image/types.js";
+import { lookupProgram, shellWords, type RunCommand } from "./command.js";
+import type { FileFacts } from "./scan.js";
+import type { Selection } from "./selection.js";
+import { userEntries } from "./users.js";
+
+const rel = (p: string) => p.replace(/^\/+/, "");
+const CA_BUNDLES = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"];
+const TLS_LIBS = /^lib(ssl|crypto|gnutls|nss3|mbedtls|wolfssl)\b/;
+
+export interface StaticNeedsResult {
+  notes: string[];
+  missing: { name: string; neededBy: string }[];
+}
+
+/**
+ * Everything the command needs that can be known without running it: the programs it starts,
+ * their ELF closures and script interpreters, the user's entries, CA certificates, zoneinfo,
+ * the working directory and volumes.
+ */
+export async function addStaticNeeds(
+  sel: Selection,
+  tree: FileTree,
+  view: FileView,
+  facts: ReadonlyMap<string, FileFacts>,
+  cmd: RunCommand,
+  config: ContainerConfig | undefined,
+  opts: { keepShell?: boolean } = {},
+): Promise<StaticNeedsResult> {
+  const notes: string[] = [];
+  const missing: { name: string; neededBy: string }[] = [];
+  const keptElves: FileFacts[] = [];
+  const done = new Set<string>();
+  const env = { LD_LIBRARY_PATH: cmd.env.get("LD_LIBRARY_PATH"), LD_PRELOAD: cmd.env.get("LD_PRELOAD") };
+
+  const program = async (name: string, reason: string): Promise<void> => {
+    const path = lookupProgram(view, name, cmd);
+    if (!path) {
+      notes.push(`program ${name} (${reason}) is not in the image`);
+      return;
+    }
+    const real = sel.add(path, reason);
+    if (!real || done.has(real)) return;
+    done.add(real);
+    const f = facts.get(rel(tree.get(rel(real))?.type === "hardlink" ? tree.get(rel(real))!.linkname : rel(real)));
+    if (f?.elf) {
+      keptElves.push(f);
+      const closure = await resolveElfClosure(path, view, env, { cwd: cmd.workdir, entryReason: reason });
+      for (const [p, why] of closure.files) {
+        sel.add(p, why);
+        const lf = facts.get(rel(p));
+        if (lf) keptElves.push(lf);
+      }
+      missing.push(...closure.missing);
+    } else if (f?.shebang) {
+      const [interp, ...args] = f.shebang.split(/\s+/);
+      if (!interp) return;
+      await program(interp, `interpreter of ${real}`);
+      if (posix.basename(interp) === "env" && args[0] && !args[0].startsWith("-")) {
+        await program(args[0], `interpreter of ${real} (via env)`);
+      }
+    }
+  };
+
+  await program(cmd.argv[0]!, "entrypoint");
+  if (cmd.shellScript !== undefined) {
+    const { programs, words } = shellWords(cmd.shellScript);
+    for (const p of programs) await program(p, `run by the shell command: ${cmd.shellScript}`);
+    for (const w of words) if (!w.startsWith("-")) sel.add(w, `named in the command: ${cmd.shellScript}`, { cwd: cmd.workdir });
+  } else {
+    for (const a of cmd.argv.slice(1)) if (!a.startsWith("-")) sel.add(a, "argument of the command", { cwd: cmd.workdir, recursive: false });
+  }
+  if (opts.keepShell) await program("/bin/sh", "--keep-shell");
+
+  // Users: only the entries USER needs.
+  const passwdPath = sel.add("/etc/passwd", "user lookup") ? "etc/passwd" : undefined;
+  if (passwdPath) {
+    const groupReal = sel.add("/etc/group", "group lookup");
+    const u = userEntries(cmd.user, facts.get("etc/passwd")?.content, groupReal ? facts.get("etc/group")?.content : undefined);
+    notes.push(...u.notes);
+    const who = cmd.user || "root";
+    if (u.passwd) sel.override("/etc/passwd", u.passwd, `passwd entry of USER ${who}`);
+    if (u.group) sel.override("/etc/group", u.group, `group entry of USER ${who}`);
+    if (!u.group && groupReal) sel.remove("/etc/group");
+    sel.add("/etc/nsswitch.conf", "name-service configuration for user lookups");
+  }
+
+  // CA certificates when a kept binary can do TLS.
+  const tls = keptElves.some((f) => f.tls || f.elf?.needed.some((n) => TLS_LIBS.test(n)));
+  if (tls) {
+    const bundle = CA_BUNDLES.find((b) => sel.add(b, "CA certificates: the program can do TLS"));
+    notes.push(bundle ? `kept CA certificates (${bundle})` : "the program can do TLS but the image has no CA bundle");
+  }
+  // Time zones.
+  const tz = cmd.env.get("TZ");
+  if (tz) {
+    const zone = tz.replace(/^:/, "");
+    if (!sel.add(posix.join("/usr/share/zoneinfo", zone), `zoneinfo for TZ=${tz}`)) sel.add(zone, `zoneinfo for TZ=${tz}`);
+  }
+  if (keptElves.some((f) => f.zoneinfo)) sel.add("/etc/localtime", "local time zone read by the program");
+
+  if (cmd.workdir !== "/") sel.add(cmd.workdir, "WorkingDir");
+  for (const v of Object.keys(config?.Volumes ?? {})) sel.add(v, "declared VOLUME");
+  return { notes, missing };
+}

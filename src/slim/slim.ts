@@ -1,0 +1,153 @@
+import { randomBytes } from "node:crypto";
+import { minimatch } from "minimatch";
+import { EnvironmentError, InputError } from "../errors.js";
+import { open, write } from "../image/open.js";
+import { parseReference, type Reference } from "../image/reference.js";
+import type { Image } from "../image/types.js";
+import { connectEngine, removeImage } from "../engine/client.js";
+import type { Probe, ProbeResult } from "../engine/probe.js";
+import { traceProbes } from "../engine/trace.js";
+import { defaultProbes } from "../diet/probes-file.js";
+import { verifyImages, type VerifyReport } from "../diet/verify.js";
+import { engineLayerSize } from "../inspect/layer-size.js";
+import { flatten } from "../fs/flatten.js";
+import { assembleImage } from "./assemble.js";
+import { auditSelection, type SlimAudit } from "./audit.js";
+import { runCommand } from "./command.js";
+import { addStaticNeeds } from "./needs.js";
+import { scanImage } from "./scan.js";
+import { Selection } from "./selection.js";
+import { treeFileView } from "./tree-view.js";
+
+export interface SlimOptions {
+  /** Where to write the result (default: the engine, NAME:slim). */
+  output?: string;
+  /** Probes that drive the program under trace and verify the result (default: defaultProbes). */
+  probes?: Probe[];
+  /** Skip the runtime trace (and verification): no engine needed. */
+  staticOnly?: boolean;
+  /** Verify the result against the original with the same probes (default true unless staticOnly). */
+  verify?: boolean;
+  include?: string[];
+  exclude?: string[];
+  keepShell?: boolean;
+  /** Run this instead of the image's Entrypoint + Cmd for the static closure. */
+  cmd?: string[];
+  strict?: boolean;
+  onLog?: (line: string) => void;
+}
+
+export interface SlimResult extends SlimAudit {
+  source: string;
+  output: string;
+  imageId: string;
+  originalSize: number;
+  size: number;
+  notes: string[];
+  missingLibraries: { name: string; neededBy: string }[];
+  probes: ProbeResult[];
+  verify?: VerifyReport;
+}
+
+/** The name the engine knows a reference by, when it is a daemon reference. */
+function daemonNameOf(ref: Reference): string | undefined {
+  return ref.transport === "docker-daemon" ? ref.name : undefined;
+}
+
+export function defaultSlimOutput(source: string): string {
+  const ref = parseReference(source);
+  if (ref.transport === "docker-daemon" && !ref.name.includes("@")) return `${ref.name.replace(/:[^:/]+$/, "")}:slim`;
+  if (ref.transport === "registry") return `${ref.repository.split("/").pop()}:slim`;
+  return "imgdiet-slim:latest";
+}
+
+/** Make sure the engine has an image; returns its name there and a cleanup for temporary loads. */
+async function inEngine(image: Image, ref: Reference): Promise<{ name: string; cleanup: () => Promise<void> }> {
+  const name = daemonNameOf(ref);
+  if (name) return { name, cleanup: async () => undefined };
+  const tmp = `imgdiet-tmp/${randomBytes(6).toString("hex")}:load`;
+  await write(image, `docker-daemon:${tmp}`);
+  return { name: tmp, cleanup: () => removeImage(tmp, { force: true }) };
+}
+
+/** Minify an image to the files its program needs, write it, and (by default) verify it. */
+export async function slim(source: string, opts: SlimOptions = {}): Promise<SlimResult> {
+  const log = opts.onLog ?? (() => undefined);
+  const srcRef = parseReference(source);
+  const output = opts.output ?? defaultSlimOutput(source);
+  const outRef = parseReference(output);
+  const staticOnly = opts.staticOnly ?? false;
+  if (!staticOnly) {
+    try {
+      await connectEngine();
+    } catch (e) {
+      if (e instanceof EnvironmentError) throw new EnvironmentError(`${e.message} — or run with --static-only`);
+      throw e;
+    }
+  }
+  const image = await open(srcRef);
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    log(`scanning ${source}`);
+    const { tree, facts, layers } = await scanImage(image);
+    const view = treeFileView(tree, facts);
+    const cmd = runCommand(image.config.config, opts.cmd);
+    const sel = new Selection(tree, view);
+    const { notes, missing } = await addStaticNeeds(sel, tree, view, facts, cmd, image.config.config, { keepShell: opts.keepShell });
+
+    let probes: Probe[] = [];
+    let results: ProbeResult[] = [];
+    let original: string | undefined;
+    if (!staticOnly) {
+      probes = opts.probes ?? defaultProbes(image.config);
+      const loaded = await inEngine(image, srcRef);
+      cleanups.push(loaded.cleanup);
+      original = loaded.name;
+      log(`tracing ${probes.length} probe(s)`);
+      const trace = await traceProbes(original, probes, { onLog: log });
+      results = trace.results;
+      for (const [path, by] of trace.accessed) sel.add(path, `touched at run time by probe ${[...by].map((b) => JSON.stringify(b)).join(", ")}`);
+    }
+    for (const inc of opts.include ?? []) {
+      if (!sel.add(inc, `--include ${inc}`, { recursive: true })) throw new InputError(`--include ${inc}: no such path in the image`);
+    }
+    for (const glob of opts.exclude ?? []) {
+      for (const p of sel.paths()) if (minimatch("/" + p, glob, { dot: true })) sel.remove(p);
+    }
+
+    const slimImage = await assembleImage(image, tree, {
+      paths: sel.paths(),
+      overrides: sel.overrides,
+      createdBy: `imgdiet slim ${source}${staticOnly ? " --static-only" : ""} (${sel.reasons.size} paths kept)`,
+    });
+    cleanups.push(() => slimImage.close());
+    log(`writing ${output}`);
+    await write(slimImage, outRef);
+
+    const parents = new Set<string>();
+    for (const p of sel.paths()) for (let i = p.indexOf("/"); i > 0; i = p.indexOf("/", i + 1)) parents.add(p.slice(0, i));
+    const audit = auditSelection(tree, sel, parents);
+    const originalSize = layers.reduce((s, l) => s + engineLayerSize(l), 0);
+    const size = await slimSize(slimImage);
+
+    let verify: VerifyReport | undefined;
+    if (!staticOnly && opts.verify !== false && original) {
+      const cand = await inEngine(slimImage, outRef);
+      cleanups.push(cand.cleanup);
+      log(`verifying ${cand.name} against ${original}`);
+      verify = await verifyImages(original, cand.name, probes, { strict: opts.strict, onLog: log });
+    }
+    return {
+      source, output, imageId: slimImage.manifest.config.digest, originalSize, size, notes, missingLibraries: missing,
+      probes: results, verify, ...audit,
+    };
+  } finally {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    await image.close();
+  }
+}
+
+async function slimSize(image: Image): Promise<number> {
+  const { layers } = await flatten(image);
+  return layers.reduce((s, l) => s + engineLayerSize(l.entries), 0);
+}
