@@ -45,6 +45,14 @@ export async function* readTar(source: AsyncIterable<Buffer | Uint8Array>, what:
     return Buffer.from(data);
   };
 
+  try {
+    yield* entries();
+  } finally {
+    // Early exit (error or the consumer stopped): release the upstream (files, workers).
+    await src.close();
+  }
+
+  async function* entries(): AsyncGenerator<TarEntry> {
   for (;;) {
     const block = await src.read(BLOCK);
     if (block.length === 0) return; // tolerate a missing end-of-archive marker
@@ -129,4 +137,5 @@ export async function* readTar(source: AsyncIterable<Buffer | Uint8Array>, what:
     const pad = padding(contentSize);
     if (pad && (await src.skip(pad)) < pad) throw new InputError(`${what}: truncated tar`);
   }
+}
 }

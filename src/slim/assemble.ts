@@ -146,8 +146,11 @@ function newConfig(src: ImageConfig, diffId: string, createdBy: string, epoch: n
   return out;
 }
 
-/** Copy the content of the given files out of the layers that hold their final version. */
-async function stageContents(image: Image, tree: FileTree, paths: readonly string[], work: string): Promise<Map<string, string>> {
+/**
+ * Copy the content of the given regular files (normalised paths) out of the layers that hold their
+ * final version into files under `work`; returns path → staged file.
+ */
+export async function stageContents(image: Image, tree: FileTree, paths: readonly string[], work: string): Promise<Map<string, string>> {
   const byLayer = new Map<number, Set<string>>();
   for (const p of paths) {
     const n = tree.get(p);
