@@ -7,6 +7,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 bash scripts/setup-engine.sh
+bash scripts/test-deps.sh
 bash scripts/base-images.sh
 npm run -s build
 mkdir -p .tmp

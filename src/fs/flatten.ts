@@ -4,6 +4,7 @@ import { FileTree } from "./file-tree.js";
 import type { TarHeader } from "./tar-header.js";
 import { readTar } from "./tar-reader.js";
 import { sniffElf } from "./elf-sniff.js";
+import { layerTarChunks } from "../image/layer.js";
 
 /** What the first bytes of an ELF file say: enough to tell static from dynamic without reading it all. */
 export interface ElfSniff {
@@ -26,8 +27,9 @@ export async function readLayerEntries(layer: Layer, index: number, opts: { snif
   const entries: TarHeader[] = [];
   const unsafe: string[] = [];
   const elf = new Map<string, ElfSniff>();
-  const stream = await layer.uncompressed();
-  for await (const e of readTar(stream, `layer ${index} (${layer.descriptor.digest})`)) {
+  // Headers only: the zero-copy chunk source is safe here (see layerTarChunks).
+  const chunks = await layerTarChunks(layer);
+  for await (const e of readTar(chunks, `layer ${index} (${layer.descriptor.digest})`)) {
     if (e.unsafe) {
       unsafe.push(e.rawPath);
       continue;

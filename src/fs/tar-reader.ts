@@ -46,96 +46,92 @@ export async function* readTar(source: AsyncIterable<Buffer | Uint8Array>, what:
   };
 
   try {
-    yield* entries();
+    for (;;) {
+      const block = await src.read(BLOCK);
+      if (block.length === 0) return; // tolerate a missing end-of-archive marker
+      if (block.length < BLOCK) throw new InputError(`${what}: truncated tar`);
+      if (isZeroBlock(block)) {
+        await src.drain();
+        return;
+      }
+      const raw = parseRawHeader(block);
+      if (!raw) throw new InputError(`${what}: corrupt tar header at byte ${src.position - BLOCK}`);
+
+      if (raw.flag === "x" || raw.flag === "g") {
+        const records = parsePax(await readMeta(raw.size, "PAX"));
+        if (raw.flag === "g") global = new Map([...global, ...records]);
+        else pax = records;
+        continue;
+      }
+      if (raw.flag === "L") {
+        longName = (await readMeta(raw.size, "long name")).toString("utf8").replace(/\0+$/, "");
+        continue;
+      }
+      if (raw.flag === "K") {
+        longLink = (await readMeta(raw.size, "long link")).toString("utf8").replace(/\0+$/, "");
+        continue;
+      }
+
+      const ext = pax ? new Map([...global, ...pax]) : global;
+      const str = (k: string): string | undefined => ext.get(k)?.toString("utf8");
+      const num = (k: string): number | undefined => {
+        const v = str(k);
+        return v === undefined ? undefined : Number(v);
+      };
+      const type = typeForFlag(raw.flag);
+      if (!type) {
+        throw new InputError(`${what}: unsupported tar entry type ${JSON.stringify(raw.flag)} for ${raw.name}`);
+      }
+      const rawPath = str("path") ?? longName ?? raw.name;
+      const xattrs: Record<string, Buffer> = {};
+      for (const [k, v] of ext) {
+        if (k.startsWith("SCHILY.xattr.")) xattrs[k.slice("SCHILY.xattr.".length)] = v;
+        else if (k.startsWith("LIBARCHIVE.xattr.")) {
+          xattrs[decodeURIComponent(k.slice("LIBARCHIVE.xattr.".length))] = Buffer.from(v.toString("latin1"), "base64");
+        }
+      }
+      const size = num("size") ?? raw.size;
+      const { path, unsafe } = normalisePath(rawPath);
+      const header: TarHeader = {
+        path,
+        type,
+        mode: raw.mode & 0o7777,
+        uid: num("uid") ?? raw.uid,
+        gid: num("gid") ?? raw.gid,
+        uname: str("uname") ?? raw.uname,
+        gname: str("gname") ?? raw.gname,
+        size: type === "file" ? size : 0,
+        mtime: num("mtime") ?? raw.mtime,
+        linkname: str("linkpath") ?? longLink ?? raw.linkname,
+        devmajor: raw.devmajor,
+        devminor: raw.devminor,
+        xattrs,
+      };
+      pax = undefined;
+      longName = undefined;
+      longLink = undefined;
+
+      // Content follows any entry with a size (hardlinks normally carry none).
+      const contentSize = size;
+      let consumed = 0;
+      let reading = false;
+      const body = async function* (): AsyncGenerator<Buffer> {
+        if (reading) throw new Error("tar entry body read twice");
+        reading = true;
+        for await (const chunk of src.take(contentSize)) {
+          consumed += chunk.length;
+          yield chunk;
+        }
+        if (consumed < contentSize) throw new InputError(`${what}: truncated tar (in ${path})`);
+      };
+      if (path !== "") yield { header, rawPath, unsafe, body };
+      const left = contentSize - consumed;
+      if (left > 0 && (await src.skip(left)) < left) throw new InputError(`${what}: truncated tar (in ${path})`);
+      const pad = padding(contentSize);
+      if (pad && (await src.skip(pad)) < pad) throw new InputError(`${what}: truncated tar`);
+    }
   } finally {
-    // Early exit (error or the consumer stopped): release the upstream (files, workers).
+    // Early exit (error, or the consumer stopped): release the upstream (files, workers).
     await src.close();
   }
-
-  async function* entries(): AsyncGenerator<TarEntry> {
-  for (;;) {
-    const block = await src.read(BLOCK);
-    if (block.length === 0) return; // tolerate a missing end-of-archive marker
-    if (block.length < BLOCK) throw new InputError(`${what}: truncated tar`);
-    if (isZeroBlock(block)) {
-      await src.drain();
-      return;
-    }
-    const raw = parseRawHeader(block);
-    if (!raw) throw new InputError(`${what}: corrupt tar header at byte ${src.position - BLOCK}`);
-
-    if (raw.flag === "x" || raw.flag === "g") {
-      const records = parsePax(await readMeta(raw.size, "PAX"));
-      if (raw.flag === "g") global = new Map([...global, ...records]);
-      else pax = records;
-      continue;
-    }
-    if (raw.flag === "L") {
-      longName = (await readMeta(raw.size, "long name")).toString("utf8").replace(/\0+$/, "");
-      continue;
-    }
-    if (raw.flag === "K") {
-      longLink = (await readMeta(raw.size, "long link")).toString("utf8").replace(/\0+$/, "");
-      continue;
-    }
-
-    const ext = pax ? new Map([...global, ...pax]) : global;
-    const str = (k: string): string | undefined => ext.get(k)?.toString("utf8");
-    const num = (k: string): number | undefined => {
-      const v = str(k);
-      return v === undefined ? undefined : Number(v);
-    };
-    const type = typeForFlag(raw.flag);
-    if (!type) {
-      throw new InputError(`${what}: unsupported tar entry type ${JSON.stringify(raw.flag)} for ${raw.name}`);
-    }
-    const rawPath = str("path") ?? longName ?? raw.name;
-    const xattrs: Record<string, Buffer> = {};
-    for (const [k, v] of ext) {
-      if (k.startsWith("SCHILY.xattr.")) xattrs[k.slice("SCHILY.xattr.".length)] = v;
-      else if (k.startsWith("LIBARCHIVE.xattr.")) {
-        xattrs[decodeURIComponent(k.slice("LIBARCHIVE.xattr.".length))] = Buffer.from(v.toString("latin1"), "base64");
-      }
-    }
-    const size = num("size") ?? raw.size;
-    const { path, unsafe } = normalisePath(rawPath);
-    const header: TarHeader = {
-      path,
-      type,
-      mode: raw.mode & 0o7777,
-      uid: num("uid") ?? raw.uid,
-      gid: num("gid") ?? raw.gid,
-      uname: str("uname") ?? raw.uname,
-      gname: str("gname") ?? raw.gname,
-      size: type === "file" ? size : 0,
-      mtime: num("mtime") ?? raw.mtime,
-      linkname: str("linkpath") ?? longLink ?? raw.linkname,
-      devmajor: raw.devmajor,
-      devminor: raw.devminor,
-      xattrs,
-    };
-    pax = undefined;
-    longName = undefined;
-    longLink = undefined;
-
-    // Content follows any entry with a size (hardlinks normally carry none).
-    const contentSize = size;
-    let consumed = 0;
-    let reading = false;
-    const body = async function* (): AsyncGenerator<Buffer> {
-      if (reading) throw new Error("tar entry body read twice");
-      reading = true;
-      for await (const chunk of src.take(contentSize)) {
-        consumed += chunk.length;
-        yield chunk;
-      }
-      if (consumed < contentSize) throw new InputError(`${what}: truncated tar (in ${path})`);
-    };
-    if (path !== "") yield { header, rawPath, unsafe, body };
-    const left = contentSize - consumed;
-    if (left > 0 && (await src.skip(left)) < left) throw new InputError(`${what}: truncated tar (in ${path})`);
-    const pad = padding(contentSize);
-    if (pad && (await src.skip(pad)) < pad) throw new InputError(`${what}: truncated tar`);
-  }
-}
 }
