@@ -6,7 +6,7 @@ SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 pkgs=(binutils binutils-i686-linux-gnu binutils-arm-linux-gnueabihf binutils-aarch64-linux-gnu
       binutils-mips-linux-gnu binutils-powerpc-linux-gnu binutils-s390x-linux-gnu
-      musl-tools gcc libc6-dev zlib1g-dev time curl)
+      musl-tools gcc libc6-dev zlib1g-dev time curl attr)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

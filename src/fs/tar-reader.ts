@@ -40,8 +40,7 @@ export async function* readTar(source: AsyncIterable<Buffer | Uint8Array>, what:
   const readMeta = async (size: number, kind: string): Promise<Buffer> => {
     if (size > MAX_META) throw new InputError(`${what}: corrupt tar: ${kind} record of ${size} bytes`);
     const data = await src.read(size);
-    if (data.length < size) throw new InputError(`${what}: truncated tar`);
-    await src.skip(padding(size));
+    if (data.length < size || (await src.skip(padding(size))) < padding(size)) throw new InputError(`${what}: truncated tar`);
     return Buffer.from(data);
   };
 
