@@ -10,6 +10,7 @@ bash scripts/setup-engine.sh
 bash scripts/test-deps.sh
 bash scripts/base-images.sh
 npm run -s build
+npx tsc -p tsconfig.test.json
 mkdir -p .tmp
 set +e
 npx vitest run --reporter=default --reporter=json --outputFile=.tmp/vitest.json "$@"

@@ -1,33 +1,14 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { Fixtures, type FileSpec } from "../../test/support/engine-fixture.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { buildImage } from "./build.js";
 import { engine, removeImage } from "./client.js";
 import { traceProbes } from "./trace.js";
 
 vi.setConfig({ testTimeout: 120_000 });
 
-type FileSpec = string | Buffer | { content: string | Buffer; mode: number };
-const tags: string[] = [];
-
-async function fixture(tag: string, dockerfile: string, files: Record<string, FileSpec> = {}): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "imgdiet-fx-"));
-  try {
-    await writeFile(join(dir, "Dockerfile"), dockerfile);
-    for (const [name, spec] of Object.entries(files)) {
-      const path = join(dir, name);
-      await mkdir(dirname(path), { recursive: true });
-      if (typeof spec === "object" && !Buffer.isBuffer(spec)) await writeFile(path, spec.content, { mode: spec.mode });
-      else await writeFile(path, spec);
-    }
-    await buildImage({ contextDir: dir, tag });
-    tags.push(tag);
-    return tag;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const fixtures = new Fixtures();
+const tags = fixtures.tags;
+const fixture = (tag: string, dockerfile: string, files: Record<string, FileSpec> = {}) => fixtures.build(tag, dockerfile, files);
 
 const BB = "imgdiet-test/trace-busybox:latest";
 const BB_USER = "imgdiet-test/trace-busybox-uid:latest";
