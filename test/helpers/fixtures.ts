@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { dockerBuild, sh } from "./run.js";
 
 /**
@@ -33,4 +34,26 @@ export const LONG_NAME = `data/${LONG}`;
 export function buildTricky(): void {
   if (sh("docker", ["image", "inspect", TRICKY]).code === 0) return;
   dockerBuild(TRICKY, TRICKY_DOCKERFILE);
+}
+
+/**
+ * A small image (busybox on scratch, four layers) with whiteouts, an opaque directory, hardlinks
+ * and symlinks: cheap enough to copy across every pair of transports.
+ */
+export const SMALL = "imgdiet-test/small-layers:1";
+
+export function buildSmall(): void {
+  if (sh("docker", ["image", "inspect", SMALL]).code === 0) return;
+  const run = (script: string) => `RUN ["/bin/busybox", "sh", "-c", ${JSON.stringify(script)}]`;
+  dockerBuild(
+    SMALL,
+    [
+      "FROM scratch",
+      "COPY busybox /bin/busybox",
+      run("mkdir -p /d/keep /d/gone && echo a > /d/keep/a && ln /d/keep/a /d/keep/h && ln -s keep/a /d/s && head -c 5000 /bin/busybox > /d/gone/x"),
+      run("rm -rf /d/gone && echo b > /d/keep/a"),
+      run("rm -rf /d/keep && mkdir /d/keep && echo c > /d/keep/c"),
+    ].join("\n") + "\n",
+    { busybox: { content: readFileSync("/bin/busybox"), mode: 0o755 } },
+  );
 }

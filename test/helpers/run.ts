@@ -36,13 +36,14 @@ export function tempDir(prefix: string): string {
 }
 
 /** Build an image from a Dockerfile text and extra context files with the real engine. */
-export function dockerBuild(tag: string, dockerfile: string, files: Record<string, string | Buffer> = {}): void {
+export function dockerBuild(tag: string, dockerfile: string, files: Record<string, string | Buffer | { content: Buffer; mode: number }> = {}): void {
   const ctx = tempDir("ctx");
   try {
     writeFileSync(join(ctx, "Dockerfile"), dockerfile);
     for (const [p, c] of Object.entries(files)) {
       mkdirSync(dirname(join(ctx, p)), { recursive: true });
-      writeFileSync(join(ctx, p), c);
+      if (typeof c === "object" && !Buffer.isBuffer(c)) writeFileSync(join(ctx, p), c.content, { mode: c.mode });
+      else writeFileSync(join(ctx, p), c);
     }
     must("docker", ["build", "-q", "-t", tag, ctx]);
   } finally {
