@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { fail } from "./common.js";
 import { registerAnalyze } from "./analyze.js";
 import { registerCopy } from "./copy.js";
+import { registerDiet } from "./diet.js";
 import { registerSlim } from "./slim.js";
 import { registerVerify } from "./verify.js";
 
@@ -17,6 +18,7 @@ program
 
 registerAnalyze(program);
 registerCopy(program);
+registerDiet(program);
 registerSlim(program);
 registerVerify(program);
 

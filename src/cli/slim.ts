@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { CheckFailed } from "../errors.js";
+import { CheckFailed, InputError } from "../errors.js";
 import { slim } from "../slim/slim.js";
 import { renderSlimText } from "../report/slim-text.js";
 import { addImageOptions, printJson } from "./common.js";
@@ -7,6 +7,14 @@ import { addProbeOptions, probesFromFlags, type ProbeFlags } from "./probe-flags
 import { splitArgs } from "../diet/probes-file.js";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** `--probe-timeout 5` / `2.5` seconds → milliseconds. */
+function seconds(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InputError(`${flag} ${JSON.stringify(v)}: expected a number of seconds above 0`);
+  return Math.round(n * 1000);
+}
 
 export function registerSlim(program: Command): void {
   const cmd = program
@@ -21,6 +29,8 @@ export function registerSlim(program: Command): void {
     .option("--exclude <glob>", "drop kept paths matching this glob (repeatable)", collect)
     .option("--keep-shell", "keep /bin/sh and what it needs")
     .option("--cmd <command>", "what to run instead of the image's Entrypoint + Cmd")
+    .option("--probe-timeout <seconds>", "kill a command probe after this long; HTTP: the request's timeout (default 30)")
+    .option("--ready-timeout <seconds>", "how long an HTTP probe waits for the port to answer (default 30)")
     .option("--list", "list every kept path with its reasons")
     .option("--json", "print one JSON document: kept paths with reasons, removed bytes, verification")
     .addHelpText(
@@ -34,17 +44,20 @@ Examples:
   imgdiet slim app:1 --probes probes.yaml --include /app/templates --json`,
     );
   addProbeOptions(addImageOptions(cmd)).action(
-    async (ref: string, o: ProbeFlags & { output?: string; staticOnly?: boolean; verify: boolean; strict?: boolean; include?: string[]; exclude?: string[]; keepShell?: boolean; cmd?: string; list?: boolean; json?: boolean }) => {
+    async (ref: string, o: ProbeFlags & { output?: string; staticOnly?: boolean; verify: boolean; strict?: boolean; include?: string[]; exclude?: string[]; keepShell?: boolean; cmd?: string; list?: boolean; json?: boolean; probeTimeout?: string; readyTimeout?: string }) => {
+      const timeoutMs = seconds("--probe-timeout", o.probeTimeout);
+      const readyTimeoutMs = seconds("--ready-timeout", o.readyTimeout);
       const probes = await probesFromFlags(o);
       const r = await slim(ref, {
         output: o.output, probes, staticOnly: o.staticOnly, verify: o.verify, strict: o.strict, include: o.include,
-        exclude: o.exclude, keepShell: o.keepShell, cmd: o.cmd ? splitArgs(o.cmd) : undefined,
+        exclude: o.exclude, keepShell: o.keepShell, cmd: o.cmd ? splitArgs(o.cmd) : undefined, timeoutMs, readyTimeoutMs,
         onLog: o.json ? undefined : (l) => process.stderr.write(`${l}\n`),
       });
       if (o.json) printJson(r);
       else process.stdout.write(renderSlimText(r, { listKept: o.list }));
       if (r.verify && !r.verify.passed) {
-        throw new CheckFailed(r.verify.originalFailed ? `the original image fails its own probes: ${r.verify.firstDifference}` : `the slim image differs: ${r.verify.firstDifference}`);
+        const what = r.verify.originalFailed ? `the original image fails its own probes: ${r.verify.firstDifference}` : `the slim image differs: ${r.verify.firstDifference}`;
+        throw new CheckFailed(`${what}; nothing was written to ${r.output}`);
       }
     },
   );

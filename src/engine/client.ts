@@ -5,7 +5,10 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
+import type { IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { connect as netConnect } from "node:net";
 import Dockerode from "dockerode";
 import { EnvironmentError, InputError } from "../errors.js";
 
@@ -190,13 +193,239 @@ export async function removeImage(ref: string, opts: { force?: boolean } = {}): 
   }
 }
 
-/** `docker save NAME` as a stream (a docker-archive tar). */
+/**
+ * `docker save NAME` as a stream (a docker-archive tar), as fast as `curl --unix-socket`.
+ *
+ * dockerode's response stream costs several CPU-seconds per gigabyte (tens of thousands of ~20 kB
+ * chunks through the HTTP parser and stream machinery) and that CPU is taken from the engine, which
+ * is itself CPU-bound building the tar: on 2 cores the export took ~1.7× curl's time. So for a unix
+ * socket or plain TCP (DOCKER_HOST as engineAddress reads it) this sends the GET itself, reads the
+ * socket into one static buffer (`onread`), decodes HTTP/1.1 (chunked or sized) inline and hands on
+ * 256 KiB chunks, with backpressure. TLS engines go through node:https.
+ */
 export async function exportImage(name: string): Promise<Readable> {
   if (!(await imageExists(name))) throw new InputError(`image not found in the engine: ${name}`);
+  const { options, description } = currentEngineAddress();
+  const path = `/images/${encodeURI(name).replace(/[?#]/g, encodeURIComponent)}/get`;
+  const failure = (status: number | undefined, body: string): Error => {
+    if (status === 404) return new InputError(`image not found in the engine: ${name}`);
+    const err = Object.assign(new Error(`HTTP ${status}`), { statusCode: status, json: body });
+    return new InputError(`the engine cannot export ${name}: ${engineErrorMessage(err)}`);
+  };
+  const cut = () => new EnvironmentError(`the engine at ${description} closed the connection while exporting ${name}`);
+
+  if (options.protocol === "https") {
+    let res: IncomingMessage;
+    try {
+      res = await new Promise<IncomingMessage>((resolve, reject) => {
+        const req = httpsRequest({ method: "GET", path, agent: false, host: options.host, port: options.port, ca: options.ca, cert: options.cert, key: options.key });
+        req.on("response", resolve);
+        req.on("error", reject);
+        req.end();
+      });
+    } catch (e) {
+      return rethrowUnreachable(e);
+    }
+    if (res.statusCode !== 200) {
+      let body = "";
+      for await (const c of res) body += Buffer.from(c as Buffer).toString("utf8");
+      throw failure(res.statusCode, body);
+    }
+    res.on("aborted", () => res.destroy(cut()));
+    return res;
+  }
+
+  const OUT = 256 * 1024;
+  const readBuf = Buffer.allocUnsafe(256 * 1024);
+  let out = Buffer.allocUnsafe(OUT);
+  let outLen = 0;
+  let paused = false;
+  // Parser state: response head, then a chunked body (size line, data, CRLF … trailer), a sized
+  // body, or a body that ends with the connection.
+  let state: "head" | "size" | "data" | "dataEnd" | "trailer" | "sized" | "eof" | "done" = "head";
+  let head = "";
+  let line = "";
+  let remaining = 0;
+  let status = 0;
+  let errorBody = "";
+  let settle: { resolve: (r: Readable) => void; reject: (e: unknown) => void } | undefined;
+
+  const output = new Readable({
+    highWaterMark: 4 * OUT,
+    read() {
+      if (paused) {
+        paused = false;
+        socket.resume();
+      }
+    },
+    destroy(err, cb) {
+      socket.destroy();
+      cb(err);
+    },
+  });
+
+  const emit = (b: Buffer, from: number, to: number): void => {
+    if (status !== 200) {
+      if (errorBody.length < 65536) errorBody += b.toString("utf8", from, to);
+      return;
+    }
+    while (from < to) {
+      const n = Math.min(to - from, OUT - outLen);
+      b.copy(out, outLen, from, from + n);
+      outLen += n;
+      from += n;
+      if (outLen === OUT) {
+        if (!output.push(out)) paused = true;
+        out = Buffer.allocUnsafe(OUT);
+        outLen = 0;
+      }
+    }
+  };
+
+  const finish = (): void => {
+    state = "done";
+    socket.end();
+    if (status !== 200) {
+      settle?.reject(failure(status, errorBody));
+      settle = undefined;
+      return;
+    }
+    if (outLen > 0) output.push(out.subarray(0, outLen));
+    output.push(null);
+  };
+
+  const parseHead = (): void => {
+    const lines = head.split("\r\n");
+    const m = /^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? "");
+    if (!m) throw new EnvironmentError(`the engine at ${description} sent a malformed HTTP response`);
+    status = Number(m[1]);
+    let chunked = false;
+    let length: number | undefined;
+    for (const l of lines.slice(1)) {
+      const colon = l.indexOf(":");
+      const key = l.slice(0, colon).trim().toLowerCase();
+      const value = l.slice(colon + 1).trim();
+      if (key === "transfer-encoding" && /chunked/i.test(value)) chunked = true;
+      if (key === "content-length") length = Number(value);
+    }
+    state = chunked ? "size" : length !== undefined ? "sized" : "eof";
+    remaining = length ?? 0;
+    if (state === "sized" && remaining === 0) finish();
+    if (status === 200) {
+      settle?.resolve(output);
+      settle = undefined;
+    }
+  };
+
+  /** Decode one read; throws on malformed input. */
+  const feed = (b: Buffer): void => {
+    let i = 0;
+    while (i < b.length && state !== "done") {
+      switch (state) {
+        case "head": {
+          const text = head + b.toString("latin1", i);
+          const at = text.indexOf("\r\n\r\n");
+          if (at < 0) {
+            if (text.length > 65536) throw new EnvironmentError(`the engine at ${description} sent an oversized HTTP header`);
+            head = text;
+            i = b.length;
+            break;
+          }
+          i += at + 4 - head.length;
+          head = text.slice(0, at);
+          parseHead();
+          break;
+        }
+        case "size":
+        case "dataEnd":
+        case "trailer": {
+          const nl = b.indexOf(10, i);
+          const to = nl < 0 ? b.length : nl;
+          line += b.toString("latin1", i, to);
+          if (nl < 0) {
+            if (line.length > 4096) throw new EnvironmentError(`the engine at ${description} sent a malformed chunked body`);
+            i = b.length;
+            break;
+          }
+          i = nl + 1;
+          const text = line.trim();
+          line = "";
+          if (state === "dataEnd") state = "size";
+          else if (state === "trailer") {
+            if (text === "") finish();
+          } else {
+            const size = parseInt(text.split(";")[0]!, 16);
+            if (!Number.isFinite(size) || size < 0) throw new EnvironmentError(`the engine at ${description} sent a malformed chunked body`);
+            if (size === 0) state = "trailer";
+            else {
+              remaining = size;
+              state = "data";
+            }
+          }
+          break;
+        }
+        case "data":
+        case "sized": {
+          const n = Math.min(remaining, b.length - i);
+          emit(b, i, i + n);
+          i += n;
+          remaining -= n;
+          if (remaining === 0) {
+            if (state === "data") state = "dataEnd";
+            else finish();
+          }
+          break;
+        }
+        case "eof":
+          emit(b, i, b.length);
+          i = b.length;
+          break;
+      }
+    }
+  };
+
+  const fail = (e: unknown): void => {
+    if (settle) {
+      settle.reject(e);
+      settle = undefined;
+    } else if (state !== "done") output.destroy(e instanceof Error ? e : new Error(String(e)));
+    state = "done";
+    socket.destroy();
+  };
+
+  const onread = {
+    buffer: readBuf,
+    callback: (n: number, b: Uint8Array): boolean => {
+      try {
+        feed((b as Buffer).subarray(0, n));
+      } catch (e) {
+        fail(e);
+        return false;
+      }
+      return !paused;
+    },
+  };
+  const socket = options.socketPath
+    ? netConnect({ path: options.socketPath, onread })
+    : netConnect({ host: options.host, port: Number(options.port), onread });
+  socket.on("error", (e) => {
+    if (settle) fail(e);
+    else if (state !== "done") fail(cut());
+  });
+  socket.on("end", () => {
+    if (state === "eof") finish();
+    else if (state !== "done") fail(cut());
+  });
+  socket.on("close", () => {
+    if (state !== "done") fail(cut());
+  });
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: docker\r\nUser-Agent: imgdiet\r\nAccept: application/x-tar\r\nConnection: close\r\n\r\n`);
   try {
-    return (await engine().getImage(name).get()) as Readable;
+    return await new Promise<Readable>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
   } catch (e) {
-    if (engineStatus(e) === 404) throw new InputError(`image not found in the engine: ${name}`);
+    if (e instanceof InputError || e instanceof EnvironmentError) throw e;
     return rethrowUnreachable(e);
   }
 }

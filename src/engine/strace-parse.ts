@@ -2,7 +2,12 @@
  * Turns an `strace -f -y` log into the set of paths the process tree reached successfully.
  * Relative paths are resolved against the directory fd (`-y` decorations such as `AT_FDCWD</app>`
  * or `3</etc>`), else against a per-process working directory tracked across chdir, fchdir and
- * fork/clone. Failed calls (`= -1 ENOENT …`) do not count.
+ * fork/clone. Failed calls count only when their error proves the path is there (`mkdir` → EEXIST,
+ * `open` → EACCES, `readlink` → EINVAL, …); `= -1 ENOENT …` and the like do not.
+ * Paths the program creates (mkdir, symlink, link and rename targets, `open` with O_CREAT) are
+ * recorded too: they are not in the image, but the directory they are created in must be.
+ * The user and group ids the process tree switches to (setuid, setgroups, …) are collected, so
+ * that a slim image keeps their passwd and group entries.
  */
 import { posix } from "node:path";
 
@@ -31,8 +36,11 @@ const PATH_ARGS: Record<string, Array<[number | null, number]>> = {
   llistxattr: [[null, 0]],
   unlink: [[null, 0]],
   rmdir: [[null, 0]],
-  rename: [[null, 0]],
-  link: [[null, 0]],
+  rename: [[null, 0], [null, 1]],
+  link: [[null, 0], [null, 1]],
+  symlink: [[null, 1]],
+  mkdir: [[null, 0]],
+  mknod: [[null, 0]],
   chroot: [[null, 0]],
   openat: [[0, 1]],
   openat2: [[0, 1]],
@@ -48,20 +56,45 @@ const PATH_ARGS: Record<string, Array<[number | null, number]>> = {
   futimesat: [[0, 1]],
   utimensat: [[0, 1]],
   unlinkat: [[0, 1]],
-  renameat: [[0, 1]],
-  renameat2: [[0, 1]],
-  linkat: [[0, 1]],
+  renameat: [[0, 1], [2, 3]],
+  renameat2: [[0, 1], [2, 3]],
+  linkat: [[0, 1], [2, 3]],
+  symlinkat: [[1, 2]],
+  mkdirat: [[0, 1]],
+  mknodat: [[0, 1]],
   name_to_handle_at: [[0, 1]],
 };
 
 const FORKS = new Set(["clone", "clone3", "fork", "vfork"]);
 const EXECS = new Set(["execve", "execveat"]);
 
+/**
+ * Errors that a call can only return when the path it names is there: the program saw the path,
+ * and would see something else (ENOENT) in an image without it.
+ */
+const EXISTS_ERRORS = new Set(["EEXIST", "EACCES", "EPERM", "EISDIR", "ENOTEMPTY", "ETXTBSY", "EBUSY", "ELOOP", "ENXIO", "ENODATA", "EOPNOTSUPP", "ENOTSUP", "ERANGE"]);
+/** Calls whose EINVAL means "the path is there but is not what I asked for" (readlink of a file). */
+const EINVAL_EXISTS = new Set(["readlink", "readlinkat"]);
+
+/** Identity changes: which arguments are user ids, which are group ids (-1 means "unchanged"). */
+const ID_CALLS: Record<string, "uid" | "gid"> = {
+  setuid: "uid",
+  setreuid: "uid",
+  setresuid: "uid",
+  setgid: "gid",
+  setregid: "gid",
+  setresgid: "gid",
+};
+
 export interface ParsedTrace {
   /** Every absolute path reached successfully (requested paths and, from `-y`, the files they resolved to). */
   accessed: Set<string>;
   /** Successfully executed programs, as requested (resolved to absolute), in order of first exec. */
   executed: string[];
+  /** User ids the process tree switched to (setuid, setreuid, setresuid). */
+  uids: Set<number>;
+  /** Group ids the process tree switched to (setgid, …, and the lists given to setgroups). */
+  gids: Set<number>;
 }
 
 /** Decode strace's C-style escapes (`\303\251`, `\x41`, `\"`, `\n`) into a UTF-8 string. */
@@ -154,6 +187,23 @@ export function splitCall(text: string): { name: string; args: string[]; ret: st
 
 const succeeded = (ret: string) => !/^-1(\s|$)/.test(ret) && !ret.startsWith("?");
 
+/** The errno name of a failed call's return (`-1 EEXIST (File exists)` → EEXIST). */
+function errnoOf(ret: string): string | undefined {
+  return /^-1\s+([A-Z][A-Z0-9_]*)/.exec(ret)?.[1];
+}
+
+/** Numeric id arguments: decimal numbers other than -1 (and 4294967295, -1 as unsigned). */
+function ids(tokens: readonly string[]): number[] {
+  const out: number[] = [];
+  for (const t of tokens) {
+    for (const m of t.matchAll(/(?<![\w-])(\d+)(?!\w)/g)) {
+      const n = Number(m[1]);
+      if (Number.isSafeInteger(n) && n !== 4294967295) out.push(n);
+    }
+  }
+  return out;
+}
+
 /**
  * Streaming reader: feed it the log line by line (memory grows with the number of distinct paths,
  * not with the log). A child that shows up before its parent's fork returned inherits the cwd of
@@ -166,6 +216,8 @@ export class StraceReader {
   private readonly accessed = new Set<string>();
   private readonly executed: string[] = [];
   private readonly executedSet = new Set<string>();
+  private readonly uids = new Set<number>();
+  private readonly gids = new Set<number>();
 
   constructor(private readonly initialCwd = "/") {}
 
@@ -198,7 +250,7 @@ export class StraceReader {
   }
 
   result(): ParsedTrace {
-    return { accessed: new Set(this.accessed), executed: [...this.executed] };
+    return { accessed: new Set(this.accessed), executed: [...this.executed], uids: new Set(this.uids), gids: new Set(this.gids) };
   }
 
   private cwdOf(pid: number): string {
@@ -226,8 +278,23 @@ export class StraceReader {
       if (ok && dir) this.cwd.set(pid, dir);
       return;
     }
-    const spec = PATH_ARGS[name];
-    if (!spec || !ok) return;
+    if (ok && ID_CALLS[name]) {
+      for (const id of ids(args)) (ID_CALLS[name] === "uid" ? this.uids : this.gids).add(id);
+      return;
+    }
+    if (ok && name === "setgroups") {
+      for (const id of ids(args.slice(1))) this.gids.add(id);
+      return;
+    }
+    let spec = PATH_ARGS[name];
+    if (!spec) return;
+    if (!ok) {
+      // A failure that proves the path exists counts as reaching it (only the first path argument:
+      // which of two paths a rename or link failed on is not known).
+      const errno = errnoOf(ret);
+      if (!errno || !(EXISTS_ERRORS.has(errno) || (errno === "EINVAL" && EINVAL_EXISTS.has(name)))) return;
+      spec = spec.slice(0, 1);
+    }
     for (const [dirfdIndex, pathIndex] of spec) {
       const raw = stringArg(args[pathIndex]);
       if (raw === undefined || raw === "") continue;
@@ -242,8 +309,8 @@ export class StraceReader {
       }
       const abs = posix.resolve(base, raw);
       this.accessed.add(abs);
-      if (name === "chdir") this.cwd.set(pid, abs);
-      if (EXECS.has(name) && !this.executedSet.has(abs)) {
+      if (ok && name === "chdir") this.cwd.set(pid, abs);
+      if (ok && EXECS.has(name) && !this.executedSet.has(abs)) {
         this.executedSet.add(abs);
         this.executed.push(abs);
       }

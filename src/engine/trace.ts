@@ -32,10 +32,17 @@ export interface TraceResult {
   results: ProbeResult[];
   /** Absolute path → names of the probes that reached it. */
   accessed: Map<string, Set<string>>;
+  /** Programs executed (as requested, absolute) → names of the probes that ran them. */
+  executed: Map<string, Set<string>>;
+  /** User and group ids the program switched to (a server dropping root to its worker user). */
+  users: { uids: Set<number>; gids: Set<number> };
 }
 
-/** System calls worth seeing: everything taking a path, plus fchdir and forks for cwd tracking. */
-const TRACE_CALLS = "%file,fchdir,clone,clone3,fork,vfork";
+/**
+ * System calls worth seeing: everything taking a path, fchdir and forks for cwd tracking, and the
+ * identity changes that tell which users and groups the program becomes.
+ */
+const TRACE_CALLS = "%file,fchdir,clone,clone3,fork,vfork,setuid,setgid,setreuid,setregid,setresuid,setresgid,setgroups";
 
 /** Paths the engine provides at run time or that belong to the tracer: never part of the image. */
 const ENGINE_PROVIDED = ["/proc", "/sys", "/dev"];
@@ -95,11 +102,13 @@ export async function traceProbes(image: string, probes: readonly Probe[], opts:
   const tracer = await stageTracer();
   const results: ProbeResult[] = [];
   const accessed = new Map<string, Set<string>>();
+  const executed = new Map<string, Set<string>>();
+  const users = { uids: new Set<number>(), gids: new Set<number>() };
   const kernelCache = new Map<string, string[]>();
-  const add = (path: string, probe: string) => {
+  const addTo = (map: Map<string, Set<string>>, path: string, probe: string) => {
     if (!isTracedPathKept(path)) return;
-    let set = accessed.get(path);
-    if (!set) accessed.set(path, (set = new Set()));
+    let set = map.get(path);
+    if (!set) map.set(path, (set = new Set()));
     set.add(probe);
   };
 
@@ -116,6 +125,7 @@ export async function traceProbes(image: string, probes: readonly Probe[], opts:
       try {
         await chmod(outDir, 0o777); // the image's USER, whoever it is, writes the log
         let reached: string[] = [];
+        let ran: string[] = [];
         const launch = straceArgv(tracer, program);
         const result = await runProbe(image, probe, {
           timeoutMs: opts.timeoutMs,
@@ -134,6 +144,9 @@ export async function traceProbes(image: string, probes: readonly Probe[], opts:
                 mapped.push(...(await kernelMappedPaths(files, exe, kernelCache)));
               }
               reached = [...parsed.accessed, ...mapped];
+              ran = parsed.executed;
+              for (const id of parsed.uids) users.uids.add(id);
+              for (const id of parsed.gids) users.gids.add(id);
             },
           },
         });
@@ -142,7 +155,8 @@ export async function traceProbes(image: string, probes: readonly Probe[], opts:
             `the engine cannot run the tracer staged in ${tracer.dir}: tracing needs an engine on this host that can bind-mount its files (${result.error})`,
           );
         }
-        for (const p of reached) add(p, probe.name);
+        for (const p of reached) addTo(accessed, p, probe.name);
+        for (const p of ran) addTo(executed, p, probe.name);
         results.push(result);
       } finally {
         await rm(outDir, { recursive: true, force: true });
@@ -151,7 +165,7 @@ export async function traceProbes(image: string, probes: readonly Probe[], opts:
   } finally {
     await tracer.cleanup();
   }
-  return { results, accessed };
+  return { results, accessed, executed, users };
 }
 
 function toArray(v: string[] | string | null | undefined): string[] {

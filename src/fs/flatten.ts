@@ -36,7 +36,7 @@ export async function readLayerEntries(layer: Layer, index: number, opts: { snif
     }
     entries.push(e.header);
     if (opts.sniffElf && e.header.type === "file" && e.header.size >= 64) {
-      const head = await readHead(e.body(), SNIFF_BYTES);
+      const head = await e.head(SNIFF_BYTES);
       const s = sniffElf(head);
       if (s) elf.set(e.header.path, s);
     }
@@ -45,17 +45,6 @@ export async function readLayerEntries(layer: Layer, index: number, opts: { snif
 }
 
 const SNIFF_BYTES = 4096;
-
-async function readHead(body: AsyncGenerator<Buffer>, n: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  let have = 0;
-  for await (const c of body) {
-    parts.push(c);
-    have += c.length;
-    if (have >= n) break;
-  }
-  return Buffer.concat(parts).subarray(0, n);
-}
 
 /** Run `fn` over items with at most `limit` in flight, results in input order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {

@@ -18,6 +18,12 @@ export interface TarEntry {
   unsafe: boolean;
   /** Content of a regular file, streamed. Unread content is skipped when iteration continues. */
   body(): AsyncGenerator<Buffer>;
+  /**
+   * The first min(n, size) bytes of the content, cheaper than body() for sniffing magic numbers.
+   * The result may be a view into the reader's buffer: use it before iteration continues, or copy
+   * it. Use either head() or body(), once.
+   */
+  head(n: number): Promise<Buffer>;
 }
 
 const MAX_META = 16 * 1024 * 1024; // PAX / GNU long-name records larger than this are corrupt
@@ -123,7 +129,16 @@ export async function* readTar(source: AsyncIterable<Buffer | Uint8Array>, what:
         }
         if (consumed < contentSize) throw new InputError(`${what}: truncated tar (in ${path})`);
       };
-      if (path !== "") yield { header, rawPath, unsafe, body };
+      const head = async (n: number): Promise<Buffer> => {
+        if (reading) throw new Error("tar entry body read twice");
+        reading = true;
+        const want = Math.min(n, contentSize);
+        const b = await src.read(want);
+        consumed += b.length;
+        if (b.length < want) throw new InputError(`${what}: truncated tar (in ${path})`);
+        return b;
+      };
+      if (path !== "") yield { header, rawPath, unsafe, body, head };
       const left = contentSize - consumed;
       if (left > 0 && (await src.skip(left)) < left) throw new InputError(`${what}: truncated tar (in ${path})`);
       const pad = padding(contentSize);

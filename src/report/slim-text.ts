@@ -5,7 +5,7 @@ import { humanSize, table } from "./units.js";
 export function renderSlimText(r: SlimResult, opts: { listKept?: boolean } = {}): string {
   const out: string[] = [];
   const factor = r.size > 0 ? (r.originalSize / r.size).toFixed(1) : "∞";
-  out.push(`${r.source} → ${r.output}`);
+  out.push(r.written ? `${r.source} → ${r.output}` : `${r.source} → ${r.output} (not written)`);
   out.push(`size ${humanSize(r.originalSize)} → ${humanSize(r.size)} (${factor}× smaller), ${r.kept.length} paths kept, ${r.removed.files} files removed`);
   if (r.verify) {
     out.push(r.verify.passed ? `verified: ${r.verify.probes.length} probe(s) give the same results` : `NOT verified: ${r.verify.firstDifference ?? "a probe differs"}`);

@@ -6,7 +6,7 @@ import type { ContainerConfig } from "../image/types.js";
 import { lookupProgram, shellWords, type RunCommand } from "./command.js";
 import type { FileFacts } from "./scan.js";
 import type { Selection } from "./selection.js";
-import { userEntries } from "./users.js";
+import { userEntries, type SwitchedIds } from "./users.js";
 
 const rel = (p: string) => p.replace(/^\/+/, "");
 const CA_BUNDLES = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"];
@@ -16,6 +16,16 @@ export interface StaticNeedsResult {
   notes: string[];
   missing: { name: string; neededBy: string }[];
 }
+
+/** What the runtime trace found that the closure rules extend: programs run, users switched to. */
+export interface RuntimeFacts {
+  /** Absolute program paths executed at run time → the probes that ran them. */
+  executed?: ReadonlyMap<string, ReadonlySet<string>>;
+  /** User and group ids the program switched to. */
+  users?: SwitchedIds;
+}
+
+const probeList = (by: ReadonlySet<string>) => [...by].map((b) => JSON.stringify(b)).join(", ");
 
 /**
  * Everything the command needs that can be known without running it: the programs it starts,
@@ -30,6 +40,7 @@ export async function addStaticNeeds(
   cmd: RunCommand,
   config: ContainerConfig | undefined,
   opts: { keepShell?: boolean } = {},
+  runtime: RuntimeFacts = {},
 ): Promise<StaticNeedsResult> {
   const notes: string[] = [];
   const missing: { name: string; neededBy: string }[] = [];
@@ -37,10 +48,10 @@ export async function addStaticNeeds(
   const done = new Set<string>();
   const env = { LD_LIBRARY_PATH: cmd.env.get("LD_LIBRARY_PATH"), LD_PRELOAD: cmd.env.get("LD_PRELOAD") };
 
-  const program = async (name: string, reason: string): Promise<void> => {
+  const program = async (name: string, reason: string, quiet = false): Promise<void> => {
     const path = lookupProgram(view, name, cmd);
     if (!path) {
-      notes.push(`program ${name} (${reason}) is not in the image`);
+      if (!quiet) notes.push(`program ${name} (${reason}) is not in the image`);
       return;
     }
     const real = sel.add(path, reason);
@@ -50,8 +61,9 @@ export async function addStaticNeeds(
     if (f?.elf) {
       keptElves.push(f);
       const closure = await resolveElfClosure(path, view, env, { cwd: cmd.workdir, entryReason: reason });
+      // The closure's paths are canonical already (links by their own path): keep them as they are.
       for (const [p, why] of closure.files) {
-        sel.add(p, why);
+        sel.addExact(p, why);
         const lf = facts.get(rel(p));
         if (lf) keptElves.push(lf);
       }
@@ -75,16 +87,20 @@ export async function addStaticNeeds(
     for (const a of cmd.argv.slice(1)) if (!a.startsWith("-")) sel.add(a, "argument of the command", { cwd: cmd.workdir, recursive: false });
   }
   if (opts.keepShell) await program("/bin/sh", "--keep-shell");
+  // Programs the probes ran (a script's tools, a server's helpers): their libraries and
+  // interpreters too, with reasons, including what this run did not happen to load.
+  for (const [path, by] of [...(runtime.executed ?? [])].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    await program(path, `executed at run time by probe ${probeList(by)}`, true);
+  }
 
-  // Users: only the entries USER needs.
+  // Users: only the entries USER needs, and those of the users the program switched to.
   const passwdPath = sel.add("/etc/passwd", "user lookup") ? "etc/passwd" : undefined;
   if (passwdPath) {
     const groupReal = sel.add("/etc/group", "group lookup");
-    const u = userEntries(cmd.user, facts.get("etc/passwd")?.content, groupReal ? facts.get("etc/group")?.content : undefined);
+    const u = userEntries(cmd.user, facts.get("etc/passwd")?.content, groupReal ? facts.get("etc/group")?.content : undefined, runtime.users);
     notes.push(...u.notes);
-    const who = cmd.user || "root";
-    if (u.passwd) sel.override("/etc/passwd", u.passwd, `passwd entry of USER ${who}`);
-    if (u.group) sel.override("/etc/group", u.group, `group entry of USER ${who}`);
+    if (u.passwd) sel.override("/etc/passwd", u.passwd, `passwd entries of ${u.passwdFor.join(", ")}`);
+    if (u.group) sel.override("/etc/group", u.group, `group entries: ${u.groupFor.join(", ")}`);
     if (!u.group && groupReal) sel.remove("/etc/group");
     sel.add("/etc/nsswitch.conf", "name-service configuration for user lookups");
   }

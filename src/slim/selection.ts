@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import type { FileTree } from "../fs/file-tree.js";
 import { resolvePath } from "../fs/resolve-path.js";
 import type { FileView } from "../elf/file-view.js";
@@ -36,7 +37,8 @@ export class Selection {
   add(path: string, reason: string, opts: { recursive?: boolean; cwd?: string } = {}): string | undefined {
     const r = resolvePath(this.view, path.startsWith("/") ? path : `${opts.cwd ?? "/"}/${path}`);
     if (!r) return undefined;
-    for (const link of r.links) this.addExact(link, `symlink on the way to ${r.realPath} (${reason})`);
+    // A link's reason is where it leads; why that is kept is the real path's own reason.
+    for (const link of r.links) this.addExact(link, `symlink on the way to ${r.realPath}`);
     this.addExact(r.realPath, reason);
     const node = this.tree.get(rel(r.realPath));
     if (node?.type === "hardlink") this.addExact(node.linkname, `hardlink target of ${r.realPath}`);
@@ -47,6 +49,24 @@ export class Selection {
       }
     }
     return r.realPath;
+  }
+
+  /**
+   * For a path the program used that the image does not have (a file or directory it created, a
+   * file the engine mounts): keep the deepest directory on its way that the image has, so the
+   * program can create it again. Returns that directory, or undefined when none but the root.
+   */
+  addExistingParent(path: string, reason: string): string | undefined {
+    let dir = posix.dirname(posix.resolve("/", path));
+    while (dir !== "/") {
+      const r = resolvePath(this.view, dir);
+      if (r) {
+        if (r.stat.type !== "dir") return undefined;
+        return this.add(dir, reason);
+      }
+      dir = posix.dirname(dir);
+    }
+    return undefined;
   }
 
   remove(path: string): void {

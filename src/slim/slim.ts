@@ -4,17 +4,17 @@ import { EnvironmentError, InputError } from "../errors.js";
 import { open, write } from "../image/open.js";
 import { parseReference, type Reference } from "../image/reference.js";
 import type { Image } from "../image/types.js";
-import { connectEngine, removeImage } from "../engine/client.js";
+import { connectEngine, removeImage, tagImage } from "../engine/client.js";
 import type { Probe, ProbeResult } from "../engine/probe.js";
 import { traceProbes } from "../engine/trace.js";
 import { defaultProbes } from "../diet/probes-file.js";
-import { verifyImages, type VerifyReport } from "../diet/verify.js";
+import { failureOf, verifyImages, type VerifyReport } from "../diet/verify.js";
 import { engineLayerSize } from "../inspect/layer-size.js";
 import { flatten } from "../fs/flatten.js";
 import { assembleImage } from "./assemble.js";
 import { auditSelection, type SlimAudit } from "./audit.js";
 import { runCommand } from "./command.js";
-import { addStaticNeeds } from "./needs.js";
+import { addStaticNeeds, type RuntimeFacts } from "./needs.js";
 import { scanImage } from "./scan.js";
 import { Selection } from "./selection.js";
 import { treeFileView } from "./tree-view.js";
@@ -34,12 +34,21 @@ export interface SlimOptions {
   /** Run this instead of the image's Entrypoint + Cmd for the static closure. */
   cmd?: string[];
   strict?: boolean;
+  /** Command probes: kill after this long; HTTP probes: the request's timeout (default 30 s). */
+  timeoutMs?: number;
+  /** HTTP probes: how long to wait for the port to answer (default 30 s). */
+  readyTimeoutMs?: number;
   onLog?: (line: string) => void;
 }
 
 export interface SlimResult extends SlimAudit {
   source: string;
   output: string;
+  /**
+   * Whether the image was written to `output`. A result that fails verification is not: the
+   * output is written only once the candidate has passed (or when verification is off).
+   */
+  written: boolean;
   imageId: string;
   originalSize: number;
   size: number;
@@ -62,13 +71,15 @@ export function defaultSlimOutput(source: string): string {
 }
 
 /** Make sure the engine has an image; returns its name there and a cleanup for temporary loads. */
-async function inEngine(image: Image, ref: Reference): Promise<{ name: string; cleanup: () => Promise<void> }> {
-  const name = daemonNameOf(ref);
+async function inEngine(image: Image, ref: Reference | undefined, tag = "load"): Promise<{ name: string; cleanup: () => Promise<void> }> {
+  const name = ref && daemonNameOf(ref);
   if (name) return { name, cleanup: async () => undefined };
-  const tmp = `imgdiet-tmp/${randomBytes(6).toString("hex")}:load`;
+  const tmp = `imgdiet-tmp/${randomBytes(6).toString("hex")}:${tag}`;
   await write(image, `docker-daemon:${tmp}`);
   return { name: tmp, cleanup: () => removeImage(tmp, { force: true }) };
 }
+
+const probeList = (by: Iterable<string>) => [...by].map((b) => JSON.stringify(b)).join(", ");
 
 /** Minify an image to the files its program needs, write it, and (by default) verify it. */
 export async function slim(source: string, opts: SlimOptions = {}): Promise<SlimResult> {
@@ -93,21 +104,36 @@ export async function slim(source: string, opts: SlimOptions = {}): Promise<Slim
     const view = treeFileView(tree, facts);
     const cmd = runCommand(image.config.config, opts.cmd);
     const sel = new Selection(tree, view);
-    const { notes, missing } = await addStaticNeeds(sel, tree, view, facts, cmd, image.config.config, { keepShell: opts.keepShell });
 
     let probes: Probe[] = [];
     let results: ProbeResult[] = [];
     let original: string | undefined;
+    const runtime: RuntimeFacts = {};
     if (!staticOnly) {
       probes = opts.probes ?? defaultProbes(image.config);
       const loaded = await inEngine(image, srcRef);
       cleanups.push(loaded.cleanup);
       original = loaded.name;
       log(`tracing ${probes.length} probe(s)`);
-      const trace = await traceProbes(original, probes, { onLog: log });
+      const trace = await traceProbes(original, probes, { onLog: log, timeoutMs: opts.timeoutMs, readyTimeoutMs: opts.readyTimeoutMs });
       results = trace.results;
-      for (const [path, by] of trace.accessed) sel.add(path, `touched at run time by probe ${[...by].map((b) => JSON.stringify(b)).join(", ")}`);
+      // A probe the original fails under the tracer tells nothing about what it needs: stop before
+      // writing anything. The image and probes given are the problem (bad input, exit 2), and the
+      // diet strategy reports an InputError as a failed strategy rather than a failed run.
+      probes.forEach((p, i) => {
+        const failure = results[i] ? failureOf(results[i]!, p) : "no result";
+        if (failure) {
+          throw new InputError(`the original image fails probe "${p.name}" (traced): ${failure}; nothing was written`);
+        }
+      });
+      for (const [path, by] of trace.accessed) {
+        const reason = `touched at run time by probe ${probeList(by)}`;
+        if (!sel.add(path, reason)) sel.addExistingParent(path, `directory of ${path}, which probe ${probeList(by)} created or used at run time`);
+      }
+      runtime.executed = trace.executed;
+      runtime.users = trace.users;
     }
+    const { notes, missing } = await addStaticNeeds(sel, tree, view, facts, cmd, image.config.config, { keepShell: opts.keepShell }, runtime);
     for (const inc of opts.include ?? []) {
       if (!sel.add(inc, `--include ${inc}`, { recursive: true })) throw new InputError(`--include ${inc}: no such path in the image`);
     }
@@ -121,8 +147,6 @@ export async function slim(source: string, opts: SlimOptions = {}): Promise<Slim
       createdBy: `imgdiet slim ${source}${staticOnly ? " --static-only" : ""} (${sel.reasons.size} paths kept)`,
     });
     cleanups.push(() => slimImage.close());
-    log(`writing ${output}`);
-    await write(slimImage, outRef);
 
     const parents = new Set<string>();
     for (const p of sel.paths()) for (let i = p.indexOf("/"); i > 0; i = p.indexOf("/", i + 1)) parents.add(p.slice(0, i));
@@ -130,15 +154,28 @@ export async function slim(source: string, opts: SlimOptions = {}): Promise<Slim
     const originalSize = layers.reduce((s, l) => s + engineLayerSize(l), 0);
     const size = await slimSize(slimImage);
 
+    // Verify a temporary copy first; the output is written only when it passes.
     let verify: VerifyReport | undefined;
+    let candidate: string | undefined;
     if (!staticOnly && opts.verify !== false && original) {
-      const cand = await inEngine(slimImage, outRef);
+      const cand = await inEngine(slimImage, undefined, "candidate");
       cleanups.push(cand.cleanup);
-      log(`verifying ${cand.name} against ${original}`);
-      verify = await verifyImages(original, cand.name, probes, { strict: opts.strict, onLog: log });
+      candidate = cand.name;
+      log(`verifying the slim image against ${original}`);
+      verify = await verifyImages(original, cand.name, probes, {
+        strict: opts.strict, onLog: log, timeoutMs: opts.timeoutMs, readyTimeoutMs: opts.readyTimeoutMs,
+      });
     }
+    let written = false;
+    if (!verify || verify.passed) {
+      log(`writing ${output}`);
+      const outName = daemonNameOf(outRef);
+      if (candidate && outName) await tagImage(candidate, outName);
+      else await write(slimImage, outRef);
+      written = true;
+    } else log(`not writing ${output}: the slim image does not verify`);
     return {
-      source, output, imageId: slimImage.manifest.config.digest, originalSize, size, notes, missingLibraries: missing,
+      source, output, written, imageId: slimImage.manifest.config.digest, originalSize, size, notes, missingLibraries: missing,
       probes: results, verify, ...audit,
     };
   } finally {

@@ -5,7 +5,7 @@
  * build costs a second or two; each test process builds a stack at most once.
  */
 import { spawn } from "node:child_process";
-import { writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, must, ROOT, sh, type Ran } from "./run.js";
 
@@ -34,32 +34,29 @@ export interface SlimStack {
 
 const MB = 1_000_000;
 
-function stack(name: string, title: string, minFactor: number, maxSlimMB: number, peer?: PeerRatio): SlimStack {
-  const dir = join(SLIM_FIXTURES, name);
-  return { stack: name, title, dir, probesFile: join(dir, "probes.yaml"), minFactor, maxSlimBytes: maxSlimMB * MB, ...(peer ? { peer } : {}) };
+interface StackEntry {
+  stack: string;
+  title: string;
+  minFactor: number;
+  maxSlimMB: number;
+  peer?: PeerRatio;
 }
 
-/** The six stacks of issue 3, in the order the suite slims them. */
-export const STACKS: readonly SlimStack[] = [
-  stack("c-zlib", "C program linked against libz (gcc builder, debian:bookworm final)", 30, 5),
-  stack("shell", "#!/bin/sh entrypoint calling sed, sha256sum, awk, tr, date", 15, 10),
-  stack("go-cgo-http", "cgo Go HTTP server, non-root USER, os/user (golang:1.19, single stage)", 50, 15, {
-    what: "Go app (golang image)",
-    originalMB: 802,
-    slimMB: 4,
-  }),
-  stack("nginx", "nginx (Debian package) serving a static page, www-data workers", 15, 15, {
-    what: "nginx + Go app",
-    originalMB: 320,
-    slimMB: 7,
-  }),
-  stack("flask", "Python Flask app (Debian python3-flask)", 8, 40, { what: "Python Flask app", originalMB: 889, slimMB: 27 }),
-  stack("node", "Node.js HTTP server requiring a package from node_modules (Debian nodejs)", 3, 120, {
-    what: "Node.js app on Ubuntu",
-    originalMB: 394,
-    slimMB: 14,
-  }),
-];
+/** The six stacks of issue 3 (test/fixtures/slim/stacks.json, shared with bench/slim-stacks.mjs), in order. */
+export const STACKS: readonly SlimStack[] = (
+  JSON.parse(readFileSync(join(SLIM_FIXTURES, "stacks.json"), "utf8")) as { stacks: StackEntry[] }
+).stacks.map((e) => {
+  const dir = join(SLIM_FIXTURES, e.stack);
+  return {
+    stack: e.stack,
+    title: e.title,
+    dir,
+    probesFile: join(dir, "probes.yaml"),
+    minFactor: e.minFactor,
+    maxSlimBytes: e.maxSlimMB * MB,
+    ...(e.peer ? { peer: e.peer } : {}),
+  };
+});
 
 export function stackByName(name: string): SlimStack {
   const s = STACKS.find((x) => x.stack === name);
@@ -144,10 +141,16 @@ export interface SlimResultRow {
   factor: number;
   verified: boolean;
   keptPaths: number;
+  /** Wall time of the slim (scan, trace, assemble, verify, write). */
+  seconds: number;
   peer?: PeerRatio & { factor: number };
 }
 
-export function resultRow(s: SlimStack, r: { originalSize: number; size: number; verify?: { passed: boolean }; kept: unknown[] }): SlimResultRow {
+export function resultRow(
+  s: SlimStack,
+  r: { originalSize: number; size: number; verify?: { passed: boolean }; kept: unknown[] },
+  seconds: number,
+): SlimResultRow {
   return {
     stack: s.stack,
     title: s.title,
@@ -156,6 +159,7 @@ export function resultRow(s: SlimStack, r: { originalSize: number; size: number;
     factor: Math.round((r.originalSize / r.size) * 10) / 10,
     verified: r.verify?.passed === true,
     keptPaths: r.kept.length,
+    seconds: Math.round(seconds * 10) / 10,
     ...(s.peer ? { peer: { ...s.peer, factor: Math.round((s.peer.originalMB / s.peer.slimMB) * 10) / 10 } } : {}),
   };
 }
