@@ -18,3 +18,4 @@ export { buildImage, runProbe, traceProbes, connectEngine } from "./engine/index
 export { parseDockerfile } from "./dockerfile/parse.js";
 export { rewriteMultiStage, type RewriteResult } from "./dockerfile/rewrite/index.js";
 export { readElf, resolveElfClosure, type ElfInfo } from "./elf/index.js";
+export { diet, type DietOptions, type DietResult } from "./diet/diet.js";

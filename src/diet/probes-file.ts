@@ -93,7 +93,10 @@ export function generatedName(p: Probe): string {
   if (p.kind === "http") return `${p.method} ${p.path} on port ${p.port}`;
   const parts: string[] = [];
   if (p.args && p.args.length > 0) parts.push(p.args.join(" "));
-  if (p.stdin !== undefined && p.stdin !== "") parts.push(`stdin ${shortText(p.stdin.replace(/\n$/, ""))}`);
+  if (p.stdin !== undefined) {
+    const line = p.stdin.replace(/\n$/, "");
+    parts.push(line === "" ? (p.stdin === "" ? "empty stdin" : "stdin empty line") : `stdin ${shortText(line)}`);
+  }
   return parts.join(", ") || "default command";
 }
 

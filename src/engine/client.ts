@@ -458,3 +458,33 @@ export async function loadImage(stream: Readable): Promise<string[]> {
   }
   return loaded;
 }
+
+/**
+ * `docker pull REF`, bounded in time. Returns undefined when the image is now present, else the
+ * engine's one-line reason (offline machines answer at once with a resolution error).
+ */
+export async function pullImage(ref: string, timeoutMs = 120_000): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const docker = engine();
+    const stream = (await Promise.race([
+      docker.pull(ref),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+      }),
+    ])) as NodeJS.ReadableStream;
+    await new Promise<void>((resolve, reject) => {
+      docker.modem.followProgress(stream, (err: Error | null, out: Array<{ error?: string }>) => {
+        const failed = out?.find((o) => o.error);
+        if (err) reject(err);
+        else if (failed?.error) reject(new Error(failed.error));
+        else resolve();
+      });
+    });
+    return undefined;
+  } catch (e) {
+    return engineErrorMessage(e).split("\n")[0]!.trim();
+  } finally {
+    clearTimeout(timer);
+  }
+}

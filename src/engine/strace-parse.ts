@@ -87,7 +87,11 @@ const ID_CALLS: Record<string, "uid" | "gid"> = {
 };
 
 export interface ParsedTrace {
-  /** Every absolute path reached successfully (requested paths and, from `-y`, the files they resolved to). */
+  /**
+   * Every absolute path reached (requested paths and, from `-y`, the files they resolved to): by a
+   * call that succeeded, or that failed with an error proving the path is there; paths created at
+   * run time are among them.
+   */
   accessed: Set<string>;
   /** Successfully executed programs, as requested (resolved to absolute), in order of first exec. */
   executed: string[];

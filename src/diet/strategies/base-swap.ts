@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { engine, engineErrorMessage, imageExists } from "../../engine/client.js";
+import { imageExists, pullImage } from "../../engine/client.js";
 import { InputError } from "../../errors.js";
 import { parseDockerfile, type Stage } from "../../dockerfile/parse.js";
 import { splitBase, swapVariants } from "../config.js";
@@ -39,36 +39,6 @@ export function replaceBase(text: string, stage: Stage, variant: string): string
   return [...lines.slice(0, start), ...replaced.split("\n"), ...lines.slice(end + 1)].join("\n");
 }
 
-/**
- * Pull an image through the engine; the engine's error message when it cannot.
- * (The engine boundary has no pull yet; this is the one call diet makes to the engine directly.)
- */
-async function pull(ref: string): Promise<string | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const docker = engine();
-    const stream = (await Promise.race([
-      docker.pull(ref),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${PULL_TIMEOUT_MS / 1000} s`)), PULL_TIMEOUT_MS);
-      }),
-    ])) as NodeJS.ReadableStream;
-    await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(stream, (err: Error | null, out: Array<{ error?: string }>) => {
-        const failed = out?.find((o) => o.error);
-        if (err) reject(err);
-        else if (failed?.error) reject(new Error(failed.error));
-        else resolve();
-      });
-    });
-    return undefined;
-  } catch (e) {
-    return engineErrorMessage(e).split("\n")[0]!.trim();
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export const baseSwap: IndependentStrategy = {
   name: "base-swap",
   summary: "the same Dockerfile on the smaller variant of its base image (golang → golang:alpine, …)",
@@ -95,7 +65,7 @@ export const baseSwap: IndependentStrategy = {
         break;
       }
       log(`pulling ${v}`);
-      const why = await pull(v);
+      const why = await pullImage(v, PULL_TIMEOUT_MS);
       if (why === undefined) {
         variant = v;
         break;
