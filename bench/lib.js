@@ -140,7 +140,8 @@ export function rowFor(o, measured, reference, runs) {
     what: o.what,
     measured: shown,
     reference: refShown,
-    ratio: t.rssMB !== undefined ? fmt.x(measured.peakRssKB / reference.peakRssKB) : fmt.x(ratio),
+    // For memory rows the reference is context (a tool that holds nothing): no ratio.
+    ratio: t.rssMB !== undefined ? "—" : fmt.x(ratio),
     target,
     pass,
     note: o.note,

@@ -3,13 +3,8 @@
 # builds offline base images when pulls fail, builds imgdiet, then runs vitest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
-fi
-bash scripts/setup-engine.sh
+bash scripts/prepare.sh
 bash scripts/test-deps.sh
-bash scripts/base-images.sh
-npm run -s build
 npx tsc -p tsconfig.test.json
 mkdir -p .tmp
 set +e

@@ -63,7 +63,7 @@ export default async function analyzeSuite(ctx) {
   const gz = compare({
     what: `analyze ${IMAGE}, OCI layout, ${blobs.length} gzip layers: wall time vs zcat`,
     measured: analyze(`oci:${oci}:g`),
-    reference: { shell: `cat ${blobs.map(q).join(" ")} | zcat > /dev/null`, label: `cat <${blobs.length} layer blobs> \\| zcat > /dev/null` },
+    reference: { shell: `cat ${blobs.map(q).join(" ")} | zcat > /dev/null`, label: `cat <${blobs.length} layer blobs> | zcat > /dev/null` },
     target: { ratio: 1.0 },
     runs: ctx.runs,
   });
@@ -77,10 +77,9 @@ export default async function analyzeSuite(ctx) {
     target: { seconds: 2 },
     runs: ctx.runs,
   });
-  rows.push(tar.row);
-  rows.push({ ...tar.row, what: `… the same, as a ratio to cat of the archive (context only)`, measured: tar.row.measured, target: "—", pass: undefined, note: undefined });
+  rows.push({ ...tar.row, note: "the target is absolute (2 s); the ratio to `cat` of the archive is context: analyze must also hash every byte (sha256) and parse every tar header." });
 
-  rows.push(rowFor({ what: `analyze ${IMAGE}, OCI layout (gzip): peak RSS`, reference: { label: "cat | zcat" }, target: { rssMB: 200 } }, gz.measured, gz.reference, ctx.runs));
+  rows.push(rowFor({ what: `analyze ${IMAGE}, OCI layout (gzip): peak RSS`, reference: { label: "cat … | zcat" }, target: { rssMB: 200 } }, gz.measured, gz.reference, ctx.runs));
   rows.push(rowFor({ what: `analyze ${IMAGE}, docker-archive: peak RSS`, reference: { label: "cat" }, target: { rssMB: 200 } }, tar.measured, tar.reference, ctx.runs));
 
   ctx.log(`engine export of ${EXPORT_IMAGE} vs curl`);
