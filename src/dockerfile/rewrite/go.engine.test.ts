@@ -127,7 +127,7 @@ afterAll(async () => {
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 }, 120_000);
 
-const engine = process.env.IMGDIET_SKIP_ENGINE_TESTS === "1" ? describe.skip : describe;
+const engine = describe;
 
 engine("multi-stage rewrite on a real engine: examples/hash", () => {
   let fat = "";
