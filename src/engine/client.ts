@@ -201,7 +201,7 @@ export async function removeImage(ref: string, opts: { force?: boolean } = {}): 
  * is itself CPU-bound building the tar: on 2 cores the export took ~1.7× curl's time. So for a unix
  * socket or plain TCP (DOCKER_HOST as engineAddress reads it) this sends the GET itself, reads the
  * socket into one static buffer (`onread`), decodes HTTP/1.1 (chunked or sized) inline and hands on
- * 256 KiB chunks, with backpressure. TLS engines go through node:https.
+ * 1 MiB chunks, with backpressure. TLS engines go through node:https.
  */
 export async function exportImage(name: string): Promise<Readable> {
   if (!(await imageExists(name))) throw new InputError(`image not found in the engine: ${name}`);
@@ -209,7 +209,7 @@ export async function exportImage(name: string): Promise<Readable> {
   const path = `/images/${encodeURI(name).replace(/[?#]/g, encodeURIComponent)}/get`;
   const failure = (status: number | undefined, body: string): Error => {
     if (status === 404) return new InputError(`image not found in the engine: ${name}`);
-    const err = Object.assign(new Error(`HTTP ${status}`), { statusCode: status, json: body });
+    const err = Object.assign(new Error(`HTTP ${status}`), { statusCode: status, json: Buffer.from(body) });
     return new InputError(`the engine cannot export ${name}: ${engineErrorMessage(err)}`);
   };
   const cut = () => new EnvironmentError(`the engine at ${description} closed the connection while exporting ${name}`);
@@ -235,7 +235,7 @@ export async function exportImage(name: string): Promise<Readable> {
     return res;
   }
 
-  const OUT = 256 * 1024;
+  const OUT = 1 << 20;
   const readBuf = Buffer.allocUnsafe(256 * 1024);
   let out = Buffer.allocUnsafe(OUT);
   let outLen = 0;

@@ -154,7 +154,7 @@ class DecoderThread {
  * - gzip: the worker reads the file, hashes exactly the bytes it decodes (blob digest and size, and
  *   the diff_id of the output) and gunzips (zlib, on the libuv pool); the main thread does nothing
  *   but consume, and has no zlib buffers for its (large) heap to collect;
- * - plain: this thread reads the file with large positioned reads (on the libuv pool, one read
+ * - plain: this thread reads the file with large positioned reads (on the libuv pool, a few reads
  *   ahead) into shared slots and the worker hashes each slot while the caller parses it.
  * A digest, size or codec error fails the iteration (at its end for digests, as VerifyingStream
  * does) with an InputError naming the blob.

@@ -66,12 +66,20 @@ export interface Flattened {
 }
 
 /**
- * Read every layer (decompressing in parallel: zlib runs off the main thread) and merge them in
- * order into one FileTree. `onLayer` reports progress.
+ * Layers read at once. Large local blobs are read, hashed and gunzipped off the main thread (zlib
+ * on the libuv pool, hashing in one worker), which this thread only parses: a few layers in flight
+ * keep both busy, and more would only add buffers (each costs a few MB), so memory stays bounded
+ * on machines with many cores.
+ */
+const LAYERS_AT_ONCE = Math.min(4, Math.max(2, cpus().length));
+
+/**
+ * Read every layer (in parallel, see LAYERS_AT_ONCE) and merge them in order into one FileTree.
+ * `onLayer` reports progress.
  */
 export async function readAllLayers(image: Image, opts: { sniffElf?: boolean; onLayer?: (done: number, total: number) => void } = {}): Promise<LayerEntries[]> {
   let done = 0;
-  return mapLimit(image.layers, Math.max(2, cpus().length), async (l, i) => {
+  return mapLimit(image.layers, LAYERS_AT_ONCE, async (l, i) => {
     const r = await readLayerEntries(l, i, opts);
     opts.onLayer?.(++done, image.layers.length);
     return r;

@@ -68,7 +68,8 @@ export function makeLayer(opts: {
  * worker thread and its output is lent from shared memory without copying.
  *
  * Contract: a chunk (and any view into it) stays valid only until the chunk after the next one is
- * requested; copy what you keep longer. readTar and ByteSource respect this.
+ * requested; copy what you keep longer. readTar's headers are copies; entry heads and bodies are
+ * views, to be used before reading on (flatten sniffs ELF heads at once).
  */
 export async function layerTarChunks(layer: Layer): Promise<AsyncIterable<Buffer>> {
   const src = sources.get(layer);
@@ -78,7 +79,11 @@ export async function layerTarChunks(layer: Layer): Promise<AsyncIterable<Buffer
 /** Below this, a worker thread costs more than it saves. */
 const FAST_MIN_BYTES = 8 << 20;
 
-/** The file and byte range behind a blob stream, when it is a plain file stream worth the fast path. */
+/**
+ * The file and byte range behind a blob stream, when it is a plain file stream (what the OCI
+ * layout, docker-archive and oci-archive transports open) large enough for the fast path. Any
+ * other stream (registry, daemon export) takes the streaming path, with the same checks.
+ */
 function fastRange(s: Readable, d: Descriptor): FileRange | undefined {
   if (!(s instanceof ReadStream) || d.size < FAST_MIN_BYTES) return undefined;
   const r = s as ReadStream & { start?: number; end?: number };
