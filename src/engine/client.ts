@@ -200,8 +200,8 @@ export async function removeImage(ref: string, opts: { force?: boolean } = {}): 
  * chunks through the HTTP parser and stream machinery) and that CPU is taken from the engine, which
  * is itself CPU-bound building the tar: on 2 cores the export took ~1.7× curl's time. So for a unix
  * socket or plain TCP (DOCKER_HOST as engineAddress reads it) this sends the GET itself, reads the
- * socket into one static buffer (`onread`), decodes HTTP/1.1 (chunked or sized) inline and hands on
- * 1 MiB chunks, with backpressure. TLS engines go through node:https.
+ * socket straight into 1 MiB output chunks (`onread`), decodes HTTP/1.1 (chunked or sized) in
+ * place and hands the chunks on, with backpressure. TLS engines go through node:https.
  */
 export async function exportImage(name: string): Promise<Readable> {
   if (!(await imageExists(name))) throw new InputError(`image not found in the engine: ${name}`);
@@ -235,10 +235,13 @@ export async function exportImage(name: string): Promise<Readable> {
     return res;
   }
 
+  // The socket reads straight into the output chunk at its fill position (`onread` with a buffer
+  // function); HTTP framing that lands among the data is squeezed out in place, so body bytes are
+  // never copied in JS. A full chunk is handed on and a fresh one started.
   const OUT = 1 << 20;
-  const readBuf = Buffer.allocUnsafe(256 * 1024);
+  const MIN_READ = 64 * 1024;
   let out = Buffer.allocUnsafe(OUT);
-  let outLen = 0;
+  let fill = 0; // body bytes kept at the start of `out`
   let paused = false;
   // Parser state: response head, then a chunked body (size line, data, CRLF … trailer), a sized
   // body, or a body that ends with the connection.
@@ -264,22 +267,11 @@ export async function exportImage(name: string): Promise<Readable> {
     },
   });
 
-  const emit = (b: Buffer, from: number, to: number): void => {
-    if (status !== 200) {
-      if (errorBody.length < 65536) errorBody += b.toString("utf8", from, to);
-      return;
-    }
-    while (from < to) {
-      const n = Math.min(to - from, OUT - outLen);
-      b.copy(out, outLen, from, from + n);
-      outLen += n;
-      from += n;
-      if (outLen === OUT) {
-        if (!output.push(out)) paused = true;
-        out = Buffer.allocUnsafe(OUT);
-        outLen = 0;
-      }
-    }
+  const flush = (): void => {
+    if (fill === 0) return;
+    if (!output.push(out.subarray(0, fill))) paused = true;
+    out = Buffer.allocUnsafe(OUT);
+    fill = 0;
   };
 
   const finish = (): void => {
@@ -290,7 +282,7 @@ export async function exportImage(name: string): Promise<Readable> {
       settle = undefined;
       return;
     }
-    if (outLen > 0) output.push(out.subarray(0, outLen));
+    flush();
     output.push(null);
   };
 
@@ -317,18 +309,27 @@ export async function exportImage(name: string): Promise<Readable> {
     }
   };
 
-  /** Decode one read; throws on malformed input. */
-  const feed = (b: Buffer): void => {
-    let i = 0;
-    while (i < b.length && state !== "done") {
+  /** Decode the bytes just read into out[fill, end): keep body bytes (compacted to `fill`), drop framing. */
+  const feed = (end: number): void => {
+    let i = fill;
+    const keep = (to: number): void => {
+      if (status !== 200) {
+        if (errorBody.length < 65536) errorBody += out.toString("utf8", i, to);
+      } else {
+        if (i !== fill) out.copyWithin(fill, i, to);
+        fill += to - i;
+      }
+      i = to;
+    };
+    while (i < end && state !== "done") {
       switch (state) {
         case "head": {
-          const text = head + b.toString("latin1", i);
+          const text = head + out.toString("latin1", i, end);
           const at = text.indexOf("\r\n\r\n");
           if (at < 0) {
             if (text.length > 65536) throw new EnvironmentError(`the engine at ${description} sent an oversized HTTP header`);
             head = text;
-            i = b.length;
+            i = end;
             break;
           }
           i += at + 4 - head.length;
@@ -339,15 +340,15 @@ export async function exportImage(name: string): Promise<Readable> {
         case "size":
         case "dataEnd":
         case "trailer": {
-          const nl = b.indexOf(10, i);
-          const to = nl < 0 ? b.length : nl;
-          line += b.toString("latin1", i, to);
-          if (nl < 0) {
+          const nl = out.indexOf(10, i);
+          const to = nl < 0 || nl >= end ? end : nl;
+          line += out.toString("latin1", i, to);
+          if (to === end) {
             if (line.length > 4096) throw new EnvironmentError(`the engine at ${description} sent a malformed chunked body`);
-            i = b.length;
+            i = end;
             break;
           }
-          i = nl + 1;
+          i = to + 1;
           const text = line.trim();
           line = "";
           if (state === "dataEnd") state = "size";
@@ -366,9 +367,8 @@ export async function exportImage(name: string): Promise<Readable> {
         }
         case "data":
         case "sized": {
-          const n = Math.min(remaining, b.length - i);
-          emit(b, i, i + n);
-          i += n;
+          const n = Math.min(remaining, end - i);
+          keep(i + n);
           remaining -= n;
           if (remaining === 0) {
             if (state === "data") state = "dataEnd";
@@ -377,11 +377,11 @@ export async function exportImage(name: string): Promise<Readable> {
           break;
         }
         case "eof":
-          emit(b, i, b.length);
-          i = b.length;
+          keep(end);
           break;
       }
     }
+    if (status !== 200 || state === "head") fill = 0; // nothing of a failed or not yet started body is kept
   };
 
   const fail = (e: unknown): void => {
@@ -394,10 +394,14 @@ export async function exportImage(name: string): Promise<Readable> {
   };
 
   const onread = {
-    buffer: readBuf,
-    callback: (n: number, b: Uint8Array): boolean => {
+    // Called before every read: where the next bytes go.
+    buffer: (): Buffer => {
+      if (OUT - fill < MIN_READ) flush();
+      return out.subarray(fill);
+    },
+    callback: (n: number): boolean => {
       try {
-        feed((b as Buffer).subarray(0, n));
+        feed(fill + n);
       } catch (e) {
         fail(e);
         return false;
@@ -430,7 +434,6 @@ export async function exportImage(name: string): Promise<Readable> {
   }
 }
 
-/** `docker load` from a docker-archive stream; returns what the engine says it loaded (refs or ids). */
 export async function loadImage(stream: Readable): Promise<string[]> {
   let response: NodeJS.ReadableStream;
   try {
