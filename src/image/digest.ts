@@ -71,4 +71,3 @@ export class DigestingStream extends Transform {
     cb();
   }
 }
-
