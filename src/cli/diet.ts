@@ -4,7 +4,7 @@ import { diet } from "../diet/diet.js";
 import { STRATEGY_NAMES, type StrategyName } from "../diet/config.js";
 import { renderLeaderboardText } from "../report/leaderboard-text.js";
 import { printJson } from "./common.js";
-import { addProbeOptions, probesFromFlags, type ProbeFlags } from "./probe-flags.js";
+import { addProbeOptions, probesFromFlags, probeTimeoutsFromFlags, type ProbeFlags } from "./probe-flags.js";
 
 interface DietFlags extends ProbeFlags {
   file?: string;
@@ -70,6 +70,7 @@ Examples:
       tag: o.tag,
       config: o.config,
       probes,
+      probeRun: probeTimeoutsFromFlags(o),
       upx: o.upx,
       max: o.max,
       keepCandidates: o.keepCandidates,

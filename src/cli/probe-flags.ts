@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { InputError } from "../errors.js";
-import type { Probe } from "../engine/probe.js";
+import type { Probe, ProbeRunOptions } from "../engine/probe.js";
 import { generatedName, loadProbesFile, splitArgs } from "../diet/probes-file.js";
 
 export interface ProbeFlags {
@@ -9,6 +9,8 @@ export interface ProbeFlags {
   probeStdin?: string[];
   httpProbe?: string[];
   probes?: string;
+  probeTimeout?: string;
+  readyTimeout?: string;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -19,7 +21,24 @@ export function addProbeOptions(cmd: Command): Command {
     .option("--probe-args <args>", "run the image with these arguments (repeatable)", collect)
     .option("--probe-stdin <text|@file>", "run the default command with this stdin (repeatable)", collect)
     .option("--http-probe <[METHOD] PORT/PATH [BODY]>", "start the server and send this request (repeatable)", collect)
-    .option("--probes <file>", "probes file (YAML or JSON, see README)");
+    .option("--probes <file>", "probes file (YAML or JSON, see README)")
+    .option("--probe-timeout <seconds>", "kill a command probe after this long; HTTP: the request's timeout (default 30)")
+    .option("--ready-timeout <seconds>", "how long an HTTP probe waits for the port to answer (default 30)");
+}
+
+/** `--probe-timeout 5` / `2.5` seconds → milliseconds. */
+function seconds(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InputError(`${flag} ${JSON.stringify(v)}: expected a number of seconds above 0`);
+  return Math.round(n * 1000);
+}
+
+/** The probe timeouts from --probe-timeout and --ready-timeout (absent ones keep the defaults). */
+export function probeTimeoutsFromFlags(o: ProbeFlags): ProbeRunOptions {
+  const timeoutMs = seconds("--probe-timeout", o.probeTimeout);
+  const readyTimeoutMs = seconds("--ready-timeout", o.readyTimeout);
+  return { ...(timeoutMs ? { timeoutMs } : {}), ...(readyTimeoutMs ? { readyTimeoutMs } : {}) };
 }
 
 /** `[METHOD] PORT/PATH [BODY]` → an HTTP probe. */

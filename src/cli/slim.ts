@@ -1,20 +1,12 @@
 import type { Command } from "commander";
-import { CheckFailed, InputError } from "../errors.js";
+import { CheckFailed } from "../errors.js";
 import { slim } from "../slim/slim.js";
 import { renderSlimText } from "../report/slim-text.js";
 import { addImageOptions, printJson } from "./common.js";
-import { addProbeOptions, probesFromFlags, type ProbeFlags } from "./probe-flags.js";
+import { addProbeOptions, probesFromFlags, probeTimeoutsFromFlags, type ProbeFlags } from "./probe-flags.js";
 import { splitArgs } from "../diet/probes-file.js";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
-
-/** `--probe-timeout 5` / `2.5` seconds → milliseconds. */
-function seconds(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InputError(`${flag} ${JSON.stringify(v)}: expected a number of seconds above 0`);
-  return Math.round(n * 1000);
-}
 
 export function registerSlim(program: Command): void {
   const cmd = program
@@ -29,8 +21,6 @@ export function registerSlim(program: Command): void {
     .option("--exclude <glob>", "drop kept paths matching this glob (repeatable)", collect)
     .option("--keep-shell", "keep /bin/sh and what it needs")
     .option("--cmd <command>", "what to run instead of the image's Entrypoint + Cmd")
-    .option("--probe-timeout <seconds>", "kill a command probe after this long; HTTP: the request's timeout (default 30)")
-    .option("--ready-timeout <seconds>", "how long an HTTP probe waits for the port to answer (default 30)")
     .option("--list", "list every kept path with its reasons")
     .option("--json", "print one JSON document: kept paths with reasons, removed bytes, verification")
     .addHelpText(
@@ -44,9 +34,8 @@ Examples:
   imgdiet slim app:1 --probes probes.yaml --include /app/templates --json`,
     );
   addProbeOptions(addImageOptions(cmd)).action(
-    async (ref: string, o: ProbeFlags & { output?: string; staticOnly?: boolean; verify: boolean; strict?: boolean; include?: string[]; exclude?: string[]; keepShell?: boolean; cmd?: string; list?: boolean; json?: boolean; probeTimeout?: string; readyTimeout?: string }) => {
-      const timeoutMs = seconds("--probe-timeout", o.probeTimeout);
-      const readyTimeoutMs = seconds("--ready-timeout", o.readyTimeout);
+    async (ref: string, o: ProbeFlags & { output?: string; staticOnly?: boolean; verify: boolean; strict?: boolean; include?: string[]; exclude?: string[]; keepShell?: boolean; cmd?: string; list?: boolean; json?: boolean }) => {
+      const { timeoutMs, readyTimeoutMs } = probeTimeoutsFromFlags(o);
       const probes = await probesFromFlags(o);
       const r = await slim(ref, {
         output: o.output, probes, staticOnly: o.staticOnly, verify: o.verify, strict: o.strict, include: o.include,

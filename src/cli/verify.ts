@@ -6,7 +6,7 @@ import { connectEngine } from "../engine/client.js";
 import { defaultProbes } from "../diet/probes-file.js";
 import { verifyImages } from "../diet/verify.js";
 import { printJson } from "./common.js";
-import { addProbeOptions, probesFromFlags, type ProbeFlags } from "./probe-flags.js";
+import { addProbeOptions, probesFromFlags, probeTimeoutsFromFlags, type ProbeFlags } from "./probe-flags.js";
 
 export function registerVerify(program: Command): void {
   const cmd = program
@@ -24,6 +24,7 @@ Examples:
   imgdiet verify web:1 web:slim --http-probe 8080/ --strict`,
     );
   addProbeOptions(cmd).action(async (original: string, candidate: string, o: ProbeFlags & { strict?: boolean; json?: boolean }) => {
+    const timeouts = probeTimeoutsFromFlags(o);
     await connectEngine();
     for (const r of [original, candidate]) {
       const ref = parseReference(r);
@@ -35,7 +36,7 @@ Examples:
       probes = defaultProbes(img.config);
       await img.close();
     }
-    const report = await verifyImages(parseName(original), parseName(candidate), probes, { strict: o.strict });
+    const report = await verifyImages(parseName(original), parseName(candidate), probes, { strict: o.strict, ...timeouts });
     if (o.json) printJson(report);
     else {
       for (const p of report.probes) process.stdout.write(`${p.passed ? "✓" : "✗"} ${p.name}${p.difference ? `: ${p.difference}` : ""}\n`);

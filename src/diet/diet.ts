@@ -10,7 +10,7 @@ import { readFile, rm, stat } from "node:fs/promises";
 import { basename, isAbsolute, resolve } from "node:path";
 import { CheckFailed, InputError } from "../errors.js";
 import { connectEngine, imageExists, imageSize, inspectImage, removeImage, tagImage } from "../engine/client.js";
-import type { Probe, ProbeResult } from "../engine/probe.js";
+import type { Probe, ProbeResult, ProbeRunOptions } from "../engine/probe.js";
 import { runProbe } from "../engine/run.js";
 import { copy } from "../image/open.js";
 import { parseReference } from "../image/reference.js";
@@ -52,6 +52,8 @@ export interface DietOptions {
   config?: string;
   /** Probes (default: the image's default probes). */
   probes?: Probe[];
+  /** Probe timeouts (default 30 s each). */
+  probeRun?: ProbeRunOptions;
   /** upx binary (else IMGDIET_UPX, the config file, or `upx` on PATH). */
   upx?: string;
   /** upx --ultra-brute instead of --best. */
@@ -143,13 +145,14 @@ async function verifyAgainst(
   probes: readonly Probe[],
   originals: ReadonlyMap<string, ProbeResult>,
   strict: boolean,
+  runOpts: ProbeRunOptions,
   log: (l: string) => void,
 ): Promise<VerifyReport> {
   const verdicts: ProbeVerdict[] = [];
   for (const probe of probes) {
     log(`verifying probe "${probe.name}" on ${candidate}`);
     const original = originals.get(probe.name)!;
-    const cand = await runProbe(candidate, probe);
+    const cand = await runProbe(candidate, probe, runOpts);
     const diff = compareResults(probe, original, cand, strict);
     verdicts.push({ name: probe.name, passed: diff === undefined, ...(diff ? { difference: `probe "${probe.name}": ${diff}` } : {}), original, candidate: cand });
   }
@@ -234,7 +237,7 @@ export async function diet(o: DietOptions): Promise<DietResult> {
     const originalResults = new Map<string, ProbeResult>();
     for (const probe of probes) {
       log(`running probe "${probe.name}" on the original`);
-      const r = await runProbe(original, probe);
+      const r = await runProbe(original, probe, o.probeRun ?? {});
       const failure = originalFailure(r, probe);
       if (failure) {
         const err = firstLine(r.stderr);
@@ -265,8 +268,9 @@ export async function diet(o: DietOptions): Promise<DietResult> {
       upx: o.upx ?? process.env.IMGDIET_UPX ?? config.upx,
       max: o.max ?? false,
       strict: o.strict ?? false,
+      probeRun: o.probeRun ?? {},
       candidateRef,
-      verify: (image, l) => verifyAgainst(image, probes, originalResults, o.strict ?? false, l),
+      verify: (image, l) => verifyAgainst(image, probes, originalResults, o.strict ?? false, o.probeRun ?? {}, l),
       registerCandidate: (image) => void candidates.add(image),
     };
 

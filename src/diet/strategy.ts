@@ -24,7 +24,7 @@
  */
 import { buildImage, type BuildOptions, type BuildResult } from "../engine/build.js";
 import { inspectImage, removeImage } from "../engine/client.js";
-import type { Probe, ProbeResult } from "../engine/probe.js";
+import type { Probe, ProbeResult, ProbeRunOptions } from "../engine/probe.js";
 import type { VerifyReport } from "./verify.js";
 import type { DietConfig, StrategyName } from "./config.js";
 
@@ -56,6 +56,8 @@ export interface DietContext {
   /** upx --ultra-brute instead of --best. */
   max: boolean;
   strict: boolean;
+  /** Probe timeouts, for strategies that run probes themselves (slim's trace). */
+  probeRun: ProbeRunOptions;
   /** The engine reference a candidate of this strategy step is tagged with. */
   candidateRef(step: string): string;
   /** Verify an image in the engine against the original results. */

@@ -12,7 +12,7 @@ import * as C from "./constants.js";
 import type { FileView } from "./file-view.js";
 import { readLdSoConf } from "./ld-so-conf.js";
 import type { ElfInfo } from "./reader.js";
-import { absoluteDir, expandTokens, glibcDefaultDirs, libToken, platformOf, splitPathList } from "./search-paths.js";
+import { absoluteDir, cpuVariantsOf, expandTokens, glibcDefaultDirs, libToken, splitPathList, type CpuVariants } from "./search-paths.js";
 
 /** An object placed in the process image: the program, a preloaded or a needed library. */
 export interface LoadedObject {
@@ -44,18 +44,27 @@ export interface LoaderRules {
   readonly preloads: Preload[];
   /** Whether an already loaded object also answers to its DT_SONAME (glibc yes, musl no). */
   readonly matchSoname: boolean;
-  /** Directories to try, in order, for a name without "/" needed by `by`. */
-  searchDirs(by: LoadedObject): string[];
-  /** Expands tokens in a DT_NEEDED or preload name that contains "/"; undefined when impossible. */
-  expandName(name: string, by: LoadedObject): string | undefined;
+  /**
+   * Directories to try, in order, for a name without "/" needed by `by`. Each group holds one search
+   * directory's alternatives by CPU ($PLATFORM values, glibc-hwcaps subdirectories), most likely first.
+   */
+  searchDirs(by: LoadedObject): string[][];
+  /** Expands tokens in a DT_NEEDED or preload name that contains "/": its alternatives by CPU. */
+  expandName(name: string, by: LoadedObject): string[];
   /** Names the loader answers from itself without searching (musl's libc, libm, libpthread, …). */
   isBuiltin(name: string): boolean;
 }
 
 const MUSL_INTERP = /(?:^|\/)ld-musl-([^/]+)\.so\.1$/;
 
-function unique(dirs: string[]): string[] {
-  return [...new Set(dirs)];
+function unique(groups: string[][]): string[][] {
+  const seen = new Set<string>();
+  return groups.filter((g) => {
+    const key = g.join("\0");
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** The rules of the loader named by the program's PT_INTERP (musl's ld-musl-ARCH.so.1, else glibc's). */
@@ -64,21 +73,25 @@ export async function loaderRules(
   program: LoadedObject,
   env: LoaderEnv,
   cwd: string,
+  cpu?: CpuVariants,
 ): Promise<LoaderRules> {
   const musl = program.elf.interpreter?.match(MUSL_INTERP);
-  return musl ? muslRules(view, env, cwd, program.elf.interpreter!, musl[1]!) : glibcRules(view, program, env, cwd);
+  return musl
+    ? muslRules(view, env, cwd, program.elf.interpreter!, musl[1]!)
+    : glibcRules(view, program, env, cwd, cpu ?? cpuVariantsOf(program.elf));
 }
 
-async function glibcRules(view: FileView, program: LoadedObject, env: LoaderEnv, cwd: string): Promise<LoaderRules> {
+async function glibcRules(view: FileView, program: LoadedObject, env: LoaderEnv, cwd: string, cpu: CpuVariants): Promise<LoaderRules> {
   const lib = libToken(view, program.elf);
-  const platform = platformOf(program.elf);
-  const expand = (entries: string[], origin: string): string[] =>
+  const { platforms, hwcaps } = cpu;
+  const withHwcaps = (dir: string): string[] => [...hwcaps.map((h) => `${dir === "/" ? "" : dir}/glibc-hwcaps/${h}`), dir];
+  const expand = (entries: string[], origin: string): string[][] =>
     entries.flatMap((e) => {
-      const x = expandTokens(e === "" ? "." : e, { origin, lib, platform });
-      return x === undefined ? [] : [absoluteDir(x, cwd)];
+      const xs = expandTokens(e === "" ? "." : e, { origin, lib, platforms });
+      return xs.length === 0 ? [] : [xs.flatMap((x) => withHwcaps(absoluteDir(x, cwd)))];
     });
   const llp = env.LD_LIBRARY_PATH ? expand(splitPathList(env.LD_LIBRARY_PATH, ":;"), program.origin) : [];
-  const system = [...(await readLdSoConf(view)), ...glibcDefaultDirs(program.elf)];
+  const system = [...(await readLdSoConf(view)), ...glibcDefaultDirs(program.elf)].map(withHwcaps);
 
   const preloads: Preload[] = [];
   for (const name of (env.LD_PRELOAD ?? "").split(/[ :]+/)) if (name) preloads.push({ name, source: "LD_PRELOAD" });
@@ -95,7 +108,7 @@ async function glibcRules(view: FileView, program: LoadedObject, env: LoaderEnv,
     preloads,
     matchSoname: true,
     searchDirs(by) {
-      const dirs: string[] = [];
+      const dirs: string[][] = [];
       if (by.elf.runpath.length === 0) {
         for (let l: LoadedObject | undefined = by; l; l = l.loader) {
           if (l.elf.runpath.length === 0) dirs.push(...expand(l.elf.rpath, l.origin));
@@ -106,7 +119,7 @@ async function glibcRules(view: FileView, program: LoadedObject, env: LoaderEnv,
       if (!nodeflib) dirs.push(...system);
       return unique(dirs);
     },
-    expandName: (name, by) => expandTokens(name, { origin: by.origin, lib, platform }),
+    expandName: (name, by) => expandTokens(name, { origin: by.origin, lib, platforms }),
     isBuiltin: () => false,
   };
 }
@@ -154,9 +167,9 @@ async function muslRules(
         dirs.push(...expand(l.elf.runpath.length > 0 ? l.elf.runpath : l.elf.rpath, l.origin));
       }
       dirs.push(...system);
-      return unique(dirs);
+      return unique(dirs.map((d) => [d]));
     },
-    expandName: (name) => name,
+    expandName: (name) => [name],
     isBuiltin(name) {
       if (!name.startsWith("lib")) return false;
       return MUSL_RESERVED.some((r) => name.startsWith(`lib${r}.`));

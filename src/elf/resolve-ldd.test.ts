@@ -7,6 +7,10 @@ import { closeSync, existsSync, lstatSync, openSync, readdirSync, readSync, real
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { hostFileView, resolveElfClosure, type ElfClosure } from "./resolve.js";
+import { hostCpu } from "../../test/helpers/host-cpu.js";
+
+/** Compared with the host's ldd: the resolver sees this CPU only. */
+const HOST_CPU = hostCpu();
 
 const run = promisify(execFile);
 
@@ -80,7 +84,7 @@ describe("closure of well-known host programs equals ldd", () => {
   for (const program of programs) {
     it(program, async () => {
       const expected = await ldd(program);
-      const closure = await resolveElfClosure(program, view, {});
+      const closure = await resolveElfClosure(program, view, {}, { cpu: HOST_CPU });
       expect(loadedFiles(closure)).toEqual(expected.loaded);
       expect([...new Set(closure.missing.map((m) => m.name))].sort()).toEqual(expected.notFound);
       expect(expected.loaded.length).toBeGreaterThan(2);
@@ -137,7 +141,7 @@ describe("closure of every ELF file in /usr/bin, /usr/sbin and the x86_64 librar
     const worker = async (): Promise<void> => {
       while (next < files.length) {
         const file = files[next++]!;
-        const [expected, closure] = await Promise.all([ldd(file), resolveElfClosure(file, view, {})]);
+        const [expected, closure] = await Promise.all([ldd(file), resolveElfClosure(file, view, {}, { cpu: HOST_CPU })]);
         const ours = { loaded: loadedFiles(closure), notFound: [...new Set(closure.missing.map((m) => m.name))].sort() };
         if (JSON.stringify(ours) !== JSON.stringify(expected)) {
           mismatches.push(`${file}\n  ours: ${JSON.stringify(ours)}\n  ldd:  ${JSON.stringify(expected)}`);

@@ -1,7 +1,8 @@
 /**
- * Programs built here with gcc that find their libraries through $ORIGIN, $LIB, $PLATFORM, DT_RPATH
- * (inherited down the loading chain) and DT_RUNPATH (not inherited), LD_LIBRARY_PATH, and past a
- * library of the wrong class. Each is run for real and checked against ldd, then resolved.
+ * Programs built here with gcc that find their libraries through $ORIGIN, $LIB, $PLATFORM, glibc-hwcaps
+ * subdirectories, DT_RPATH (inherited down the loading chain) and DT_RUNPATH (not inherited),
+ * LD_LIBRARY_PATH, and past a library of the wrong class. Each is run for real and checked against
+ * ldd (the resolver narrowed to this CPU), then resolved.
  * Needs: gcc, binutils-i686-linux-gnu.
  */
 import { execFile, execFileSync } from "node:child_process";
@@ -11,9 +12,14 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hostFileView, resolveElfClosure, type ElfClosure, type ResolveEnv } from "./resolve.js";
+import { cpuVariantsOf } from "./search-paths.js";
+import { hostCpu } from "../../test/helpers/host-cpu.js";
 
 const runAsync = promisify(execFile);
 let T: string;
+const HOST_CPU = hostCpu();
+/** Every $PLATFORM value and glibc-hwcaps level an x86-64 image may meet. */
+const ALL_X86_64 = cpuVariantsOf({ machine: 62, class: 64, endian: "le" });
 
 function sh(cmd: string, args: string[], cwd = T): void {
   execFileSync(cmd, args, { cwd, stdio: ["ignore", "ignore", "pipe"] });
@@ -86,7 +92,7 @@ function summary(c: ElfClosure): { loaded: string[]; notFound: string[] } {
 
 /** Runs the program with the real loader and checks it against ldd and against our closure. */
 async function check(path: string, env: ResolveEnv = {}): Promise<ElfClosure> {
-  const closure = await resolveElfClosure(path, hostFileView("/"), env);
+  const closure = await resolveElfClosure(path, hostFileView("/"), env, { cpu: HOST_CPU });
   const expected = await ldd(path, env);
   expect(summary(closure)).toEqual(expected);
   if (expected.notFound.length === 0) {
@@ -104,8 +110,10 @@ beforeAll(() => {
     `-L${T}/deep`,
     "-linner",
   ]);
-  // Copies that only $LIB and $PLATFORM paths lead to.
-  for (const d of ["lib/x86_64-linux-gnu", "plat/x86_64"]) {
+  // Copies that only $LIB and $PLATFORM paths lead to: one per value $PLATFORM may take.
+  // And a library with a copy for each glibc-hwcaps level beside the baseline one.
+  const hwcapsDirs = ALL_X86_64.hwcaps.map((h) => `hw/glibc-hwcaps/${h}`);
+  for (const d of ["lib/x86_64-linux-gnu", ...ALL_X86_64.platforms.map((p) => `plat/${p}`), "hw", ...hwcapsDirs]) {
     mkdirSync(join(T, d), { recursive: true });
     copyFileSync(join(T, "lib/libgreet.so.1.0"), join(T, d, "libgreet.so.1"));
   }
@@ -114,6 +122,7 @@ beforeAll(() => {
   program("app-runpath", MAIN, [...link, "-Wl,--enable-new-dtags", "-Wl,-rpath,${ORIGIN}/../lib"]);
   program("app-lib", MAIN, [...link, "-Wl,--enable-new-dtags", "-Wl,-rpath,$ORIGIN/../$LIB"]);
   program("app-platform", MAIN, [...link, "-Wl,--disable-new-dtags", "-Wl,-rpath,$ORIGIN/../plat/$PLATFORM"]);
+  program("app-hwcaps", MAIN, [...link, "-Wl,--enable-new-dtags", "-Wl,-rpath,$ORIGIN/../hw"]);
   program("app-plain", MAIN, link);
   const outer = [`-L${T}/lib`, "-louter", `-Wl,-rpath-link,${T}/deep`];
   program("app-outer-rpath", MAIN_OUTER, [...outer, "-Wl,--disable-new-dtags", "-Wl,-rpath,$ORIGIN/../lib:$ORIGIN/../deep"]);
@@ -154,7 +163,25 @@ describe("search paths, checked against the real loader", () => {
     const lib = await check(join(T, "bin/app-lib"));
     expect(lib.files.has(`${T}/lib/x86_64-linux-gnu/libgreet.so.1`)).toBe(true);
     const plat = await check(join(T, "bin/app-platform"));
-    expect(plat.files.has(`${T}/plat/x86_64/libgreet.so.1`)).toBe(true);
+    expect(plat.files.get(`${T}/plat/${HOST_CPU.platforms[0]}/libgreet.so.1`)).toMatch(/^needed by /);
+  });
+
+  it("glibc-hwcaps subdirectories come before their directory", async () => {
+    const c = await check(join(T, "bin/app-hwcaps"));
+    const best = HOST_CPU.hwcaps[0];
+    expect(c.files.has(best ? `${T}/hw/glibc-hwcaps/${best}/libgreet.so.1` : `${T}/hw/libgreet.so.1`)).toBe(true);
+  });
+
+  it("for any CPU, every variant the loader may pick by CPU is kept", async () => {
+    const plat = await resolveElfClosure(join(T, "bin/app-platform"), hostFileView("/"), {});
+    const platCopies = ALL_X86_64.platforms.map((p) => `${T}/plat/${p}/libgreet.so.1`);
+    expect(platCopies.map((p) => plat.files.get(p))).toEqual([
+      `needed by ${T}/bin/app-platform (libgreet.so.1)`,
+      ...platCopies.slice(1).map(() => `needed by ${T}/bin/app-platform (libgreet.so.1), on CPUs where the loader picks this copy instead of ${platCopies[0]}`),
+    ]);
+    const hw = await resolveElfClosure(join(T, "bin/app-hwcaps"), hostFileView("/"), {});
+    for (const d of [...ALL_X86_64.hwcaps.map((h) => `hw/glibc-hwcaps/${h}`), "hw"]) expect(hw.files.has(`${T}/${d}/libgreet.so.1`)).toBe(true);
+    expect(hw.missing).toEqual([]);
   });
 
   it("$ORIGIN of a program reached through a symlink is its real directory", async () => {

@@ -9,7 +9,7 @@ import { resolvePath, type ResolvedPath } from "../fs/resolve-path.js";
 import type { FileView } from "./file-view.js";
 import { loaderRules, type LoadedObject, type LoaderEnv } from "./loader-rules.js";
 import type { ElfInfo } from "./reader.js";
-import { absoluteDir } from "./search-paths.js";
+import { absoluteDir, type CpuVariants } from "./search-paths.js";
 
 export { hostFileView, type FileView } from "./file-view.js";
 export type { LoaderEnv as ResolveEnv } from "./loader-rules.js";
@@ -32,6 +32,12 @@ export interface ClosureOptions {
   cwd?: string;
   /** Reason recorded for the entry itself. Default "entrypoint". */
   entryReason?: string;
+  /**
+   * The one CPU the program will run on, as glibc's loader sees it: then only the copy the loader opens
+   * there is kept. Default: every CPU of the program's architecture, so that a library chosen by CPU
+   * is kept in all its variants.
+   */
+  cpu?: CpuVariants;
 }
 
 /** Whether a candidate library can join a process whose program is `program`. */
@@ -81,7 +87,7 @@ export async function resolveElfClosure(
   if (!elf || elf.isStatic) return { files, missing };
 
   const program: LoadedObject = { path: entry.realPath, realPath: entry.realPath, origin: posix.dirname(entry.realPath), elf };
-  const rules = await loaderRules(view, program, env, cwd);
+  const rules = await loaderRules(view, program, env, cwd, options.cpu);
   const byName = new Map<string, LoadedObject>();
   const byReal = new Map<string, LoadedObject>([[program.realPath, program]]);
   const register = (obj: LoadedObject, name?: string): void => {
@@ -109,35 +115,49 @@ export async function resolveElfClosure(
 
   const queue: LoadedObject[] = [program];
 
-  /** Finds and loads `name` for `by`, as the loader would; undefined when it cannot be found. */
+  /** The object at `path` when it is a library this process can load (undefined otherwise). */
+  const candidate = async (path: string, by: LoadedObject): Promise<{ r: ResolvedPath; obj: LoadedObject } | undefined> => {
+    const r = resolvePath(view, path);
+    if (r?.stat.type !== "file") return undefined;
+    const same = byReal.get(r.realPath);
+    if (same) return { r, obj: same };
+    const libElf = await elfOf(r.realPath);
+    if (!libElf || !compatible(libElf, elf)) return undefined;
+    return { r, obj: { path, realPath: r.realPath, origin: posix.dirname(path), elf: libElf, loader: by } };
+  };
+  const place = (found: { r: ResolvedPath; obj: LoadedObject }, reason: string): void => {
+    keep(found.r, reason);
+    if (!byReal.has(found.obj.realPath)) {
+      byReal.set(found.obj.realPath, found.obj);
+      queue.push(found.obj);
+    }
+  };
+
+  /**
+   * Finds and loads `name` for `by`, as the loader would; undefined when it cannot be found. Within the
+   * group of CPU alternatives where it is found, the other existing copies are kept too: which one the
+   * loader opens depends on the CPU the image will run on.
+   */
   const load = async (name: string, by: LoadedObject, reason: string): Promise<LoadedObject | undefined> => {
     if (rules.isBuiltin(name)) return program;
     const known = byName.get(name);
     if (known) return known;
-    let candidates: string[];
-    if (name.includes("/")) {
-      const expanded = rules.expandName(name, by);
-      candidates = expanded === undefined ? [] : [expanded.startsWith("/") ? expanded : posix.join(cwd, expanded)];
-    } else {
-      candidates = rules.searchDirs(by).map((dir) => (dir === "/" ? `/${name}` : `${dir}/${name}`));
-    }
-    for (const path of candidates) {
-      const r = resolvePath(view, path);
-      if (r?.stat.type !== "file") continue;
-      const same = byReal.get(r.realPath);
-      if (same) {
-        keep(r, reason);
-        register(same, name);
-        return same;
+    const groups: string[][] = name.includes("/")
+      ? [rules.expandName(name, by).map((x) => (x.startsWith("/") ? x : posix.join(cwd, x)))]
+      : rules.searchDirs(by).map((g) => g.map((dir) => (dir === "/" ? `/${name}` : `${dir}/${name}`)));
+    for (const group of groups) {
+      for (let i = 0; i < group.length; i++) {
+        const found = await candidate(group[i]!, by);
+        if (!found) continue;
+        place(found, reason);
+        register(found.obj, name);
+        // A caller that names the CPU wants exactly what the loader opens there.
+        for (const other of options.cpu ? [] : group.slice(i + 1)) {
+          const alt = await candidate(other, by);
+          if (alt && alt.obj.realPath !== found.obj.realPath) place(alt, `${reason}, on CPUs where the loader picks this copy instead of ${found.r.realPath}`);
+        }
+        return found.obj;
       }
-      const libElf = await elfOf(r.realPath);
-      if (!libElf || !compatible(libElf, elf)) continue;
-      const obj: LoadedObject = { path, realPath: r.realPath, origin: posix.dirname(path), elf: libElf, loader: by };
-      keep(r, reason);
-      byReal.set(obj.realPath, obj);
-      register(obj, name);
-      queue.push(obj);
-      return obj;
     }
     return undefined;
   };

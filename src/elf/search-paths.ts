@@ -11,24 +11,33 @@ export interface TokenValues {
   /** Directory of the object whose path list is being expanded. */
   origin?: string;
   lib: string;
-  platform: string;
+  /** Every value $PLATFORM may take on the CPUs the image may run on, most likely first. */
+  platforms: readonly string[];
 }
 
 const TOKEN = /\$(?:\{(ORIGIN|LIB|PLATFORM)\}|(ORIGIN|LIB|PLATFORM)(?![A-Za-z0-9_]))/g;
 
 /**
- * Expands $ORIGIN/${ORIGIN}, $LIB/${LIB} and $PLATFORM/${PLATFORM} in one path entry. Returns undefined
- * when a token has no value, in which case ld.so drops the entry. Unknown `$NAME`s stay literal.
+ * Expands $ORIGIN/${ORIGIN}, $LIB/${LIB} and $PLATFORM/${PLATFORM} in one path entry: one path per
+ * value $PLATFORM may take (one path when the entry does not use it). Empty when a token has no value,
+ * in which case ld.so drops the entry. Unknown `$NAME`s stay literal.
  */
-export function expandTokens(entry: string, values: TokenValues): string | undefined {
-  let unknown = false;
-  const out = entry.replace(TOKEN, (_m, braced: string | undefined, bare: string | undefined) => {
-    const token = braced ?? bare;
-    const value = token === "ORIGIN" ? values.origin : token === "LIB" ? values.lib : values.platform;
-    if (value === undefined) unknown = true;
-    return value ?? "";
-  });
-  return unknown ? undefined : out;
+export function expandTokens(entry: string, values: TokenValues): string[] {
+  TOKEN.lastIndex = 0;
+  const usesPlatform = [...entry.matchAll(TOKEN)].some((m) => (m[1] ?? m[2]) === "PLATFORM");
+  const platforms = usesPlatform ? values.platforms : [""];
+  const out: string[] = [];
+  for (const platform of platforms) {
+    let unknown = false;
+    const x = entry.replace(TOKEN, (_m, braced: string | undefined, bare: string | undefined) => {
+      const token = braced ?? bare;
+      const value = token === "ORIGIN" ? values.origin : token === "LIB" ? values.lib : platform;
+      if (value === undefined) unknown = true;
+      return value ?? "";
+    });
+    if (!unknown) out.push(x);
+  }
+  return [...new Set(out)];
 }
 
 /**
@@ -85,8 +94,36 @@ export function multiarchTuple(elf: Pick<ElfInfo, "machine" | "class" | "endian"
   }
 }
 
+/**
+ * What glibc's loader may choose by CPU: the values of $PLATFORM and the glibc-hwcaps subdirectories
+ * it tries (glibc ≥ 2.33: DIR/glibc-hwcaps/SUB/ before DIR, for every search directory), best first.
+ * An image may run on any CPU of its architecture, so the static closure keeps every alternative that
+ * exists; a caller that knows the exact CPU (tests comparing with the host's loader) narrows the lists.
+ */
+export interface CpuVariants {
+  platforms: readonly string[];
+  hwcaps: readonly string[];
+}
+
+export function cpuVariantsOf(elf: Pick<ElfInfo, "machine" | "class" | "endian">): CpuVariants {
+  const kernel = kernelPlatformOf(elf);
+  switch (elf.machine) {
+    case C.EM_X86_64:
+      // glibc replaces AT_PLATFORM by "haswell" (AVX2 CPUs) or "xeon_phi" (AVX512ER) on x86-64.
+      return elf.class === 64
+        ? { platforms: ["haswell", "xeon_phi", kernel], hwcaps: ["x86-64-v4", "x86-64-v3", "x86-64-v2"] }
+        : { platforms: [kernel], hwcaps: [] };
+    case C.EM_PPC64:
+      return { platforms: [kernel], hwcaps: elf.endian === "le" ? ["power10", "power9"] : [] };
+    case C.EM_S390:
+      return { platforms: [kernel], hwcaps: elf.class === 64 ? ["z16", "z15", "z14", "z13"] : [] };
+    default:
+      return { platforms: [kernel], hwcaps: [] };
+  }
+}
+
 /** What the kernel reports as AT_PLATFORM for this machine (the usual value; some CPUs differ). */
-export function platformOf(elf: Pick<ElfInfo, "machine" | "class" | "endian">): string {
+function kernelPlatformOf(elf: Pick<ElfInfo, "machine" | "class" | "endian">): string {
   switch (elf.machine) {
     case C.EM_386:
       return "i686";
