@@ -1,6 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { rmSync, writeFileSync, readFileSync, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { createHash } from "node:crypto";
 import { open, copy } from "../src/image/open.js";
 import { buildSmall, buildTricky, SMALL, TRICKY } from "./helpers/fixtures.js";
 import { imgdiet, must, removeImages, tempDir } from "./helpers/run.js";
@@ -103,6 +104,39 @@ describe("copy between transports keeps config digest and diff_ids", () => {
     // And the copy to a docker-archive decompresses them to the same diff_ids.
     await copy(`oci:${zs}:z`, `docker-archive:${join(dir, "from-zstd.tar")}`);
     expect((await identity(`docker-archive:${join(dir, "from-zstd.tar")}`)).diffIds).toEqual(expected.diffIds);
+  });
+
+  it("a copy that changes nothing keeps the manifest digest, its annotations and unknown fields", async () => {
+    // A gzip OCI layout made by skopeo, its manifest given an annotation and a field we do not model.
+    const src = join(dir, "annotated");
+    must("skopeo", ["copy", "-q", "--dest-compress-format", "gzip", `docker-daemon:${SMALL}`, `oci:${src}:a`]);
+    const indexPath = join(src, "index.json");
+    const index = JSON.parse(readFileSync(indexPath, "utf8"));
+    const desc = index.manifests[0];
+    const manifest = JSON.parse(readFileSync(join(src, "blobs/sha256", desc.digest.slice(7)), "utf8"));
+    manifest.annotations = { "org.example.note": "kept by copy" };
+    manifest["x-imgdiet-test"] = [1, 2, 3];
+    const bytes = Buffer.from(JSON.stringify(manifest, null, 2));
+    const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+    writeFileSync(join(src, "blobs/sha256", digest.slice(7)), bytes);
+    Object.assign(desc, { digest, size: bytes.length });
+    writeFileSync(indexPath, JSON.stringify(index));
+
+    const reg = `docker://${registry.host}/roundtrip/annotated:v1`;
+    const layout2 = `oci:${join(dir, "annotated-2")}:b`;
+    const archive = `oci-archive:${join(dir, "annotated.tar")}:c`;
+    await copy(`oci:${src}:a`, reg);
+    await copy(reg, layout2);
+    await copy(layout2, archive);
+    for (const ref of [reg, layout2, archive]) {
+      const raw = must("skopeo", ["inspect", "--raw", "--tls-verify=false", ref]);
+      expect(raw.replace(/\n$/, ""), ref).toBe(bytes.toString("utf8"));
+    }
+    // A change of layers (docker-archive holds them uncompressed) makes a new manifest, as it must.
+    await copy(layout2, `docker-archive:${join(dir, "annotated-d.tar")}`);
+    await copy(`docker-archive:${join(dir, "annotated-d.tar")}`, `oci:${join(dir, "annotated-3")}:d`);
+    const rewritten = must("skopeo", ["inspect", "--raw", `oci:${join(dir, "annotated-3")}:d`]);
+    expect(JSON.parse(rewritten).layers.map((l: { digest: string }) => l.digest)).not.toEqual(manifest.layers.map((l: { digest: string }) => l.digest));
   });
 
   it("a blob with a wrong digest fails with a one-line error naming it, and writes nothing", async () => {

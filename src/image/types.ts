@@ -85,6 +85,11 @@ export interface Image {
   readonly manifest: Manifest;
   /** Exact config bytes: the config digest must survive every copy. */
   readonly rawConfig: Buffer;
+  /**
+   * The manifest bytes exactly as read (registry, OCI layouts), so that a plain copy keeps the
+   * manifest digest. Writers reuse them only while they still describe this image (raw-manifest.ts).
+   */
+  readonly rawManifest?: Buffer;
   readonly config: ImageConfig;
   readonly layers: readonly Layer[];
   /** Release temporary files (daemon exports) — safe to call more than once. */

@@ -31,6 +31,8 @@ export function repositoryName(t: Pick<RegistryTarget, "registry" | "repository"
 interface FetchedManifest {
   parsed: ParsedManifest;
   digest: string;
+  /** The bytes as sent (verified against the digest). */
+  bytes: Buffer;
 }
 
 /** GET a manifest by tag or digest; a digest reference is verified, and so is the registry's Docker-Content-Digest. */
@@ -57,7 +59,7 @@ async function fetchManifest(loc: BlobLocation, reference: string, expected: str
   if (typeof claimed === "string" && isDigest(claimed) && claimed !== digest) {
     throw new InputError(`${loc.name} manifest ${claimed}: digest mismatch: the registry sent content with digest ${digest}`);
   }
-  return { parsed: parseManifest(bytes, res.headers["content-type"], what), digest };
+  return { parsed: parseManifest(bytes, res.headers["content-type"], what), digest, bytes };
 }
 
 const configShape = z
@@ -116,13 +118,14 @@ export async function pullImage(client: RegistryClient, target: RegistryTarget, 
   const loc: BlobLocation = { client, repository: target.repository, name };
   const reference = target.digest ?? target.tag ?? "latest";
   const notFound = `image not found: ${target.raw}`;
-  let { parsed } = await fetchManifest(loc, reference, target.digest, notFound);
+  let { parsed, bytes: rawManifest } = await fetchManifest(loc, reference, target.digest, notFound);
 
   if (parsed.kind === "index") {
     const chosen = selectManifest(parsed.manifests, opts.platform ?? hostPlatform(), target.raw);
     const inner = await fetchManifest(loc, chosen.digest, chosen.digest, `image not found: ${name}@${chosen.digest} (listed in ${target.raw})`);
     if (inner.parsed.kind !== "manifest") throw new InputError(`${target.raw}: nested image indexes are not supported`);
     parsed = inner.parsed;
+    rawManifest = inner.bytes;
   }
   const manifest: Manifest = parsed.manifest;
   for (const l of manifest.layers) layerCompression(l.mediaType); // unknown layer types fail on open, not on first read
@@ -137,6 +140,7 @@ export async function pullImage(client: RegistryClient, target: RegistryTarget, 
   return {
     source: target.raw,
     manifest,
+    rawManifest,
     rawConfig,
     config,
     layers,

@@ -7,6 +7,7 @@ import type { Descriptor, Image, Layer, Manifest } from "../types.js";
 import type { RegistryClient } from "./client.js";
 import { drain } from "./http.js";
 import { repositoryName, type RegistryTarget } from "./pull.js";
+import { reusableManifest, type ManifestBytes } from "../raw-manifest.js";
 
 /**
  * Writing an image to a registry: every blob is checked with HEAD and uploaded only when missing
@@ -31,8 +32,13 @@ export function manifestFamily(m: Manifest): ManifestFamily {
   return m.config.mediaType === MediaType.dockerConfig ? "docker" : "oci";
 }
 
-/** The manifest to write: same family as the source, config descriptor computed from the exact config bytes. */
-export function buildManifest(image: Image): { bytes: Buffer; mediaType: string; digest: string } {
+/**
+ * The manifest to write: the source's own bytes when they still fit the image (the digest survives),
+ * else one of the same family, config descriptor computed from the exact config bytes.
+ */
+export function buildManifest(image: Image): ManifestBytes {
+  const reused = reusableManifest(image);
+  if (reused && (reused.mediaType === MediaType.dockerManifest || reused.mediaType === MediaType.ociManifest)) return reused;
   const family = manifestFamily(image.manifest);
   const mediaType = family === "docker" ? MediaType.dockerManifest : MediaType.ociManifest;
   const config: Descriptor = {

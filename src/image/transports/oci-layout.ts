@@ -7,6 +7,7 @@ import { MediaType, isIndexMediaType, layerCompression, layerMediaType } from ".
 import { hostPlatform, selectManifest } from "../platform.js";
 import type { OpenOptions } from "../transport.js";
 import type { Descriptor, Image, Manifest } from "../types.js";
+import { reusableManifest } from "../raw-manifest.js";
 
 /** Where an OCI layout's files live: a directory or a tar archive. */
 export interface LayoutStore {
@@ -57,11 +58,11 @@ export async function openLayout(store: LayoutStore, ref: string | undefined, so
       continue;
     }
     const manifest = parseManifest(bytes, `${what}: manifest ${desc.digest}`);
-    return imageFromManifest(store, manifest, source);
+    return imageFromManifest(store, manifest, bytes, source);
   }
 }
 
-async function imageFromManifest(store: LayoutStore, manifest: Manifest, source: string): Promise<Image> {
+async function imageFromManifest(store: LayoutStore, manifest: Manifest, rawManifest: Buffer, source: string): Promise<Image> {
   const what = source;
   const rawConfig = await readVerified(store, manifest.config, what);
   const config = parseConfig(rawConfig, `${what}: config`);
@@ -79,11 +80,16 @@ async function imageFromManifest(store: LayoutStore, manifest: Manifest, source:
       what: `${what}: layer`,
     });
   }));
-  return { source, manifest, rawConfig, config, layers, close: async () => undefined };
+  return { source, manifest, rawManifest, rawConfig, config, layers, close: async () => undefined };
 }
 
-/** The image's manifest in OCI media types (config bytes and layer blobs unchanged). */
-export function ociManifestFor(image: Image): { manifest: Manifest; bytes: Buffer; digest: string } {
+/**
+ * The image's manifest in OCI media types (config bytes and layer blobs unchanged): the bytes it was
+ * read with when they are an OCI manifest that still fits, so an OCI-to-OCI copy keeps the digest.
+ */
+export function ociManifestFor(image: Image): { bytes: Buffer; digest: string } {
+  const reused = reusableManifest(image, MediaType.ociManifest);
+  if (reused) return reused;
   const manifest: Manifest = {
     schemaVersion: 2,
     mediaType: MediaType.ociManifest,
@@ -94,9 +100,10 @@ export function ociManifestFor(image: Image): { manifest: Manifest; bytes: Buffe
       size: l.descriptor.size,
       ...(l.descriptor.annotations ? { annotations: l.descriptor.annotations } : {}),
     })),
+    ...(image.manifest.annotations && Object.keys(image.manifest.annotations).length ? { annotations: image.manifest.annotations } : {}),
   };
   const bytes = Buffer.from(JSON.stringify(manifest));
-  return { manifest, bytes, digest: sha256(bytes) };
+  return { bytes, digest: sha256(bytes) };
 }
 
 /** index.json for a layout: keep other images, replace the one with the same ref name. */
