@@ -1,7 +1,8 @@
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { writeFileSync, rmSync, readFileSync, mkdirSync } from "node:fs";
+import { writeFileSync, rmSync, readFileSync, mkdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { imgdiet, must, tempDir } from "./helpers/run.js";
+import { buildSmall, SMALL } from "./helpers/fixtures.js";
 
 function oneLine(r: { stderr: string }): void {
   expect(r.stderr.trim().split("\n")).toHaveLength(1);
@@ -77,6 +78,29 @@ describe("bad input gives one line and a distinct exit code", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("application/x-unknown-layer");
     oneLine(r);
+  });
+
+  it("a corrupted gzip layer is reported as the digest mismatch it is, by analyze and by slim", () => {
+    buildSmall();
+    const layout = join(dir, "corrupt-gz");
+    must("skopeo", ["copy", "-q", "--dest-compress-format", "gzip", `docker-daemon:${SMALL}`, `oci:${layout}:x`]);
+    const index = JSON.parse(readFileSync(join(layout, "index.json"), "utf8"));
+    const manifest = JSON.parse(readFileSync(join(layout, "blobs/sha256", index.manifests[0].digest.slice(7)), "utf8"));
+    const victim: string = manifest.layers.at(-1).digest;
+    const blobPath = join(layout, "blobs/sha256", victim.slice(7));
+    const blob = readFileSync(blobPath);
+    // Garbage in the middle of the deflate stream: the decoder or the tar reader trips first.
+    blob.fill(0xa5, Math.floor(blob.length / 3), Math.floor(blob.length / 3) + 64);
+    writeFileSync(blobPath, blob);
+    const out = join(dir, "never-written");
+    for (const args of [["analyze", `oci:${layout}:x`], ["slim", `oci:${layout}:x`, "--static-only", "--json", "-o", `oci:${out}:s`]]) {
+      const r = imgdiet(args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(/digest mismatch/);
+      expect(r.stderr).toContain(victim);
+      oneLine(r);
+    }
+    expect(existsSync(out)).toBe(false);
   });
 
   it("usage errors → 2, help → 0", () => {

@@ -175,7 +175,15 @@ export interface AttachedRun {
   truncated: boolean;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Waits for `p`, at most `ms`; the timer is cleared either way so it never holds the process open. */
+async function atMost(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * Attach, start, write stdin and close it, wait for exit (kill on timeout) and return what the
@@ -216,9 +224,9 @@ export async function runAttached(c: Dockerode.Container, stdin: string | undefi
   } else {
     timedOut = true;
     await killContainer(c);
-    await Promise.race([waited.catch(() => undefined), sleep(10_000)]);
+    await atMost(waited.catch(() => undefined), 10_000);
   }
-  await Promise.race([ended, sleep(2_000)]);
+  await atMost(ended, 2_000);
   destroy(stream);
   return { exitCode, stdout: out.text(), stderr: err.text(), timedOut, truncated: out.truncated || err.truncated };
 }

@@ -4,7 +4,7 @@ import { FileTree } from "./file-tree.js";
 import type { TarHeader } from "./tar-header.js";
 import { readTar } from "./tar-reader.js";
 import { sniffElf } from "./elf-sniff.js";
-import { layerTarChunks } from "../image/layer.js";
+import { layerTarChunks, readingLayer } from "../image/layer.js";
 
 /** What the first bytes of an ELF file say: enough to tell static from dynamic without reading it all. */
 export interface ElfSniff {
@@ -27,20 +27,22 @@ export async function readLayerEntries(layer: Layer, index: number, opts: { snif
   const entries: TarHeader[] = [];
   const unsafe: string[] = [];
   const elf = new Map<string, ElfSniff>();
-  // Headers only: the zero-copy chunk source is safe here (see layerTarChunks).
-  const chunks = await layerTarChunks(layer);
-  for await (const e of readTar(chunks, `layer ${index} (${layer.descriptor.digest})`)) {
-    if (e.unsafe) {
-      unsafe.push(e.rawPath);
-      continue;
+  await readingLayer(layer, async () => {
+    // Headers only: the zero-copy chunk source is safe here (see layerTarChunks).
+    const chunks = await layerTarChunks(layer);
+    for await (const e of readTar(chunks, `layer ${index} (${layer.descriptor.digest})`)) {
+      if (e.unsafe) {
+        unsafe.push(e.rawPath);
+        continue;
+      }
+      entries.push(e.header);
+      if (opts.sniffElf && e.header.type === "file" && e.header.size >= 64) {
+        const head = await e.head(SNIFF_BYTES);
+        const s = sniffElf(head);
+        if (s) elf.set(e.header.path, s);
+      }
     }
-    entries.push(e.header);
-    if (opts.sniffElf && e.header.type === "file" && e.header.size >= 64) {
-      const head = await e.head(SNIFF_BYTES);
-      const s = sniffElf(head);
-      if (s) elf.set(e.header.path, s);
-    }
-  }
+  });
   return { index, entries, unsafe, elf };
 }
 

@@ -92,3 +92,26 @@ function fastRange(s: Readable, d: Descriptor): FileRange | undefined {
   const end = r.end === undefined || r.end === Infinity ? Infinity : r.end + 1;
   return { path: r.path, start, end };
 }
+
+/**
+ * Runs `read` over a layer; when it fails for any other reason than a digest mismatch (a corrupt tar
+ * header, a broken gzip stream), the blob is read once more to the end and checked against its
+ * digest: a blob that is not what the manifest names is the real fault, so that is what is reported.
+ */
+export async function readingLayer<T>(layer: Layer, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (e) {
+    if (/digest mismatch/.test((e as Error)?.message ?? "")) throw e;
+    let blob: Readable | undefined;
+    try {
+      blob = await layer.blob();
+      for await (const _ of blob);
+    } catch (check) {
+      if (/digest mismatch/.test((check as Error)?.message ?? "")) throw check;
+    } finally {
+      blob?.destroy();
+    }
+    throw e;
+  }
+}

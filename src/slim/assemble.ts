@@ -7,7 +7,7 @@ import type { FileNode, FileTree } from "../fs/file-tree.js";
 import { readTar } from "../fs/tar-reader.js";
 import { TarWriter, type WriteEntry } from "../fs/tar-writer.js";
 import { DigestingStream } from "../image/digest.js";
-import { makeLayer } from "../image/layer.js";
+import { makeLayer, readingLayer } from "../image/layer.js";
 import { MediaType } from "../image/media-types.js";
 import type { HistoryEntry, Image, ImageConfig } from "../image/types.js";
 
@@ -166,15 +166,17 @@ export async function stageContents(image: Image, tree: FileTree, paths: readonl
   for (const [index, wanted] of [...byLayer].sort((a, b) => a[0] - b[0])) {
     const layer = image.layers[index]!;
     // Read the whole layer so its digests are verified; keep only the last entry of each path.
-    for await (const e of readTar(await layer.uncompressed(), `layer ${index} (${layer.descriptor.digest})`)) {
-      if (e.unsafe || e.header.type !== "file" || !wanted.has(e.header.path)) continue;
-      const file = join(dir, String(n++));
-      const out = createWriteStream(file);
-      for await (const c of e.body()) if (!out.write(c)) await once(out, "drain");
-      out.end();
-      await once(out, "close");
-      staged.set(e.header.path, file);
-    }
+    await readingLayer(layer, async () => {
+      for await (const e of readTar(await layer.uncompressed(), `layer ${index} (${layer.descriptor.digest})`)) {
+        if (e.unsafe || e.header.type !== "file" || !wanted.has(e.header.path)) continue;
+        const file = join(dir, String(n++));
+        const out = createWriteStream(file);
+        for await (const c of e.body()) if (!out.write(c)) await once(out, "drain");
+        out.end();
+        await once(out, "close");
+        staged.set(e.header.path, file);
+      }
+    });
   }
   return staged;
 }

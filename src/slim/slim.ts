@@ -3,10 +3,10 @@ import { minimatch } from "minimatch";
 import { EnvironmentError, InputError } from "../errors.js";
 import { open, write } from "../image/open.js";
 import { parseReference, type Reference } from "../image/reference.js";
-import type { Image } from "../image/types.js";
-import { connectEngine, removeImage, tagImage } from "../engine/client.js";
+import type { ContainerConfig, Image } from "../image/types.js";
+import { connectEngine, inspectImage, removeImage, tagImage } from "../engine/client.js";
 import type { Probe, ProbeResult } from "../engine/probe.js";
-import { traceProbes } from "../engine/trace.js";
+import { traceProbes, type TraceResult } from "../engine/trace.js";
 import { defaultProbes } from "../diet/probes-file.js";
 import { failureOf, verifyImages, type VerifyReport } from "../diet/verify.js";
 import { engineLayerSize } from "../inspect/layer-size.js";
@@ -96,26 +96,54 @@ export async function slim(source: string, opts: SlimOptions = {}): Promise<Slim
       throw e;
     }
   }
-  const image = await open(srcRef);
   const cleanups: (() => Promise<void>)[] = [];
+  // The runtime trace needs only the image in the engine and its config. For an engine image it runs
+  // while the image is exported and scanned (the export is most of slim's time); otherwise it starts
+  // once the image is read and loaded into the engine, still alongside the scan.
+  const sourceName = daemonNameOf(srcRef);
+  let probes: Probe[] = [];
+  let tracing: Promise<TraceResult> | undefined;
+  const startTrace = (name: string, chosen: Probe[]): Promise<TraceResult> => {
+    probes = chosen;
+    log(`tracing ${probes.length} probe(s)`);
+    return traceProbes(name, probes, { onLog: log, timeoutMs: opts.timeoutMs, readyTimeoutMs: opts.readyTimeoutMs });
+  };
+  if (!staticOnly && sourceName) {
+    const info = await inspectImage(sourceName);
+    tracing = startTrace(sourceName, opts.probes ?? defaultProbes({ config: (info.Config ?? {}) as ContainerConfig }));
+  }
+  let image: Image;
+  try {
+    image = await open(srcRef);
+  } catch (e) {
+    await tracing?.catch(() => undefined);
+    throw e;
+  }
   try {
     log(`scanning ${source}`);
-    const { tree, facts, layers } = await scanImage(image);
+    const scanning = scanImage(image);
+    let original: string | undefined = sourceName;
+    if (!staticOnly && !tracing) {
+      const loading = inEngine(image, srcRef);
+      tracing = loading.then((loaded) => {
+        cleanups.push(loaded.cleanup);
+        original = loaded.name;
+        return startTrace(loaded.name, opts.probes ?? defaultProbes(image.config));
+      });
+    }
+    // Both settle before anything is thrown, so no container outlives slim.
+    const [scanned, traced] = await Promise.allSettled([scanning, tracing ?? Promise.resolve(undefined)]);
+    if (scanned.status === "rejected") throw scanned.reason;
+    if (traced.status === "rejected") throw traced.reason;
+    const { tree, facts, layers } = scanned.value;
     const view = treeFileView(tree, facts);
     const cmd = runCommand(image.config.config, opts.cmd);
     const sel = new Selection(tree, view);
 
-    let probes: Probe[] = [];
     let results: ProbeResult[] = [];
-    let original: string | undefined;
     const runtime: RuntimeFacts = {};
-    if (!staticOnly) {
-      probes = opts.probes ?? defaultProbes(image.config);
-      const loaded = await inEngine(image, srcRef);
-      cleanups.push(loaded.cleanup);
-      original = loaded.name;
-      log(`tracing ${probes.length} probe(s)`);
-      const trace = await traceProbes(original, probes, { onLog: log, timeoutMs: opts.timeoutMs, readyTimeoutMs: opts.readyTimeoutMs });
+    const trace = traced.value;
+    if (trace) {
       results = trace.results;
       // A probe the original fails under the tracer tells nothing about what it needs: stop before
       // writing anything. The image and probes given are the problem (bad input, exit 2), and the

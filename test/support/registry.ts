@@ -2,6 +2,7 @@ import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_proces
 import { closeSync, openSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
+import https from "node:https";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -18,7 +19,7 @@ import { ociArchitecture } from "../../src/image/platform.js";
  */
 
 export interface TestRegistry {
-  /** `127.0.0.1:PORT`, as written in references. */
+  /** `ADDRESS:PORT` (127.0.0.1 unless asked otherwise), as written in references. */
   host: string;
   port: number;
   /** Directory holding config, htpasswd, log and storage. */
@@ -51,9 +52,10 @@ export function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promi
   });
 }
 
-function answers(port: number): Promise<boolean> {
+function answers(address: string, port: number, tls: boolean): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.get({ host: "127.0.0.1", port, path: "/v2/", timeout: 1000 }, (res) => {
+    const get = tls ? https.get : http.get;
+    const req = get({ host: address, port, path: "/v2/", timeout: 1000, rejectUnauthorized: false }, (res) => {
       res.resume();
       resolve(true);
     });
@@ -65,7 +67,16 @@ function answers(port: number): Promise<boolean> {
   });
 }
 
-export async function startTestRegistry(opts: { auth?: { user: string; pass: string } } = {}): Promise<TestRegistry> {
+export interface TestRegistryOptions {
+  auth?: { user: string; pass: string };
+  /** Serve HTTPS with this certificate and key (PEM files). */
+  tls?: { certificate: string; key: string };
+  /** Loopback address to listen on (default 127.0.0.1). */
+  address?: string;
+}
+
+export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise<TestRegistry> {
+  const address = opts.address ?? "127.0.0.1";
   const dir = await mkdtemp(join(tmpdir(), "imgdiet-registry-"));
   const storage = join(dir, "storage");
   const port = await freePort();
@@ -78,7 +89,8 @@ export async function startTestRegistry(opts: { auth?: { user: string; pass: str
   const config =
     `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\n` +
     `storage:\n  filesystem:\n    rootdirectory: ${storage}\n  delete:\n    enabled: true\n` +
-    `http:\n  addr: 127.0.0.1:${port}\n  secret: imgdiet-test-secret\n` +
+    `http:\n  addr: ${address}:${port}\n  secret: imgdiet-test-secret\n` +
+    (opts.tls ? `  tls:\n    certificate: ${opts.tls.certificate}\n    key: ${opts.tls.key}\n` : "") +
     auth;
   await writeFile(join(dir, "config.yml"), config);
   const log = openSync(join(dir, "registry.log"), "a");
@@ -91,7 +103,7 @@ export async function startTestRegistry(opts: { auth?: { user: string; pass: str
   let exited = false;
   child.on("exit", () => (exited = true));
   const deadline = Date.now() + 15_000;
-  while (!(await answers(port))) {
+  while (!(await answers(address, port, Boolean(opts.tls)))) {
     if (exited || Date.now() > deadline) {
       child.kill();
       throw new Error(`docker-registry did not start on port ${port} (see ${join(dir, "registry.log")})`);
@@ -99,7 +111,7 @@ export async function startTestRegistry(opts: { auth?: { user: string; pass: str
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    host: `127.0.0.1:${port}`,
+    host: `${address}:${port}`,
     port,
     dir,
     storage,

@@ -54,15 +54,22 @@ export function hostName(hostAndPort: string): string {
   return colon < 0 ? hostAndPort : hostAndPort.slice(0, colon);
 }
 
-/** Plain HTTP for loopback registries or when insecure is allowed; HTTPS otherwise. */
-export function baseUrl(registry: string, insecure = false): URL {
-  const host = apiHost(registry);
-  const plain = insecure || LOCAL_HOSTS.has(hostName(host).toLowerCase());
-  return new URL(`${plain ? "http" : "https"}://${host}/v2/`);
+/** Whether a registry is spoken to as docker speaks to insecure ones: loopback, or marked insecure. */
+export function isInsecure(registry: string, insecure = false): boolean {
+  return insecure || LOCAL_HOSTS.has(hostName(apiHost(registry)).toLowerCase());
+}
+
+/** The API base URL: HTTPS, or plain HTTP when `plain` (an insecure registry that does not speak TLS). */
+export function baseUrl(registry: string, plain = false): URL {
+  return new URL(`${plain ? "http" : "https"}://${apiHost(registry)}/v2/`);
 }
 
 export class RegistryClient {
-  readonly base: URL;
+  private baseUrl: URL;
+  /** Insecure registries (as docker treats them): HTTPS without certificate checks, else plain HTTP. */
+  private readonly insecure: boolean;
+  private readonly schemeKnown: boolean;
+  private schemeProbe: Promise<void> | undefined;
 
   constructor(
     /** The registry as written in the reference. */
@@ -70,7 +77,33 @@ export class RegistryClient {
     readonly auth: Authenticator,
     insecure = false,
   ) {
-    this.base = baseUrl(registry, insecure);
+    this.insecure = isInsecure(registry, insecure);
+    this.baseUrl = baseUrl(registry);
+    this.schemeKnown = !this.insecure;
+  }
+
+  get base(): URL {
+    return this.baseUrl;
+  }
+
+  /**
+   * For an insecure registry, whether it speaks TLS: `GET /v2/` over HTTPS first (any HTTP answer will
+   * do), plain HTTP when the TLS handshake fails — what docker does for insecure registries.
+   */
+  private settleScheme(): Promise<void> {
+    // One probe per client, shared by concurrent requests (layer pushes run side by side).
+    this.schemeProbe ??= this.schemeKnown ? Promise.resolve() : this.probeScheme();
+    return this.schemeProbe;
+  }
+
+  private async probeScheme(): Promise<void> {
+    try {
+      const res = await send({ method: "GET", url: this.url(""), skipTlsVerify: true }, this.registry);
+      await drain(res);
+    } catch (e) {
+      if (!/TLS|connection reset|socket hang up/i.test((e as Error).message)) throw e;
+      this.baseUrl = baseUrl(this.registry, true);
+    }
   }
 
   static create(registry: string, opts: ClientOptions): RegistryClient {
@@ -84,6 +117,7 @@ export class RegistryClient {
 
   /** Send a request, authenticating and following redirects as needed; returns a response whose status is in `ok`. */
   async request(req: RegistryRequest): Promise<IncomingMessage> {
+    await this.settleScheme();
     let url = typeof req.path === "string" ? this.url(req.path) : req.path;
     let method: RegistryRequest["method"] = req.method;
     let body = req.body;
@@ -114,7 +148,7 @@ export class RegistryClient {
       const headers: Record<string, string> = { ...req.headers };
       if (attempt.header) headers.Authorization = attempt.header;
       const body = typeof req.body === "function" ? await req.body() : req.body;
-      const res = await send({ method: req.method, url, headers, body, contentLength: req.contentLength }, this.registry);
+      const res = await send({ method: req.method, url, headers, body, contentLength: req.contentLength, skipTlsVerify: this.insecure && sameOrigin }, this.registry);
       if (res.statusCode !== 401 || !sameOrigin || req.ok.includes(401)) return res;
       await drain(res);
       if (round >= MAX_AUTH_ROUNDS) throw new InputError(`authentication failed for ${this.registry}: the registry keeps answering 401`);

@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type OutgoingHttpHeaders } from "node:http"
 import https from "node:https";
 import type { Readable } from "node:stream";
 import { EnvironmentError, ImgdietError, InputError } from "../../errors.js";
+import { trustFor } from "./tls.js";
 
 /**
  * One HTTP exchange over node:http / node:https. We do not use fetch: uploads must stream a blob
@@ -15,6 +16,8 @@ export interface HttpRequest {
   /** A buffer, or a stream sent with `contentLength` bytes. */
   body?: Buffer | Readable;
   contentLength?: number;
+  /** HTTPS without checking the server's certificate (registries the user marked insecure). */
+  skipTlsVerify?: boolean;
 }
 
 /** Seconds without any byte moving before a request is given up. */
@@ -43,7 +46,8 @@ export function send(req: HttpRequest, peer: string): Promise<IncomingMessage> {
       settled = true;
       reject(e);
     };
-    const r = mod.request(url, { method: req.method, headers });
+    const tls = url.protocol === "https:" ? { ...trustFor(url.host), ...(req.skipTlsVerify ? { rejectUnauthorized: false } : {}) } : {};
+    const r = mod.request(url, { method: req.method, headers, ...tls });
     r.setTimeout(IDLE_TIMEOUT_MS, () => {
       const e = new EnvironmentError(`${peer}: no data for ${IDLE_TIMEOUT_MS / 1000} s (${req.method} ${url.pathname})`);
       r.destroy(e);
@@ -108,9 +112,17 @@ export function networkError(e: Error, peer: string): Error {
       why = `TLS handshake failed (${e.message}); if the registry speaks plain HTTP, allow it as insecure`;
       break;
     default:
-      why = code.startsWith("ERR_TLS") || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code) ? `TLS certificate problem (${code})` : e.message || code;
+      why =
+        code.startsWith("ERR_TLS") || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)
+          ? `TLS certificate problem (${code}); put the registry's CA in /etc/docker/certs.d/${peerHost(peer)}/ca.crt, or allow it as insecure`
+          : e.message || code;
   }
   return new EnvironmentError(`cannot reach registry ${peer}: ${why}`);
+}
+
+/** `host:port` of a peer named as `host:port (token server …)`. */
+function peerHost(peer: string): string {
+  return peer.split(" ")[0] ?? peer;
 }
 
 /** Read a response body into memory, refusing more than `limit` bytes (manifests, configs, JSON). */

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { sha256 } from "../digest.js";
 import { MediaType } from "../media-types.js";
 import type { Compression, Image, Layer } from "../types.js";
-import { baseUrl } from "./client.js";
+import { baseUrl, isInsecure } from "./client.js";
 import { buildManifest, completeUploadUrl, manifestFamily } from "./push.js";
 
 function layer(bytes: Buffer, compression: Compression, mediaType: string): Layer {
@@ -77,13 +77,15 @@ describe("upload locations", () => {
   });
 });
 
-describe("baseUrl", () => {
-  it("uses plain HTTP only for loopback hosts or when insecure", () => {
-    expect(baseUrl("localhost:5000").href).toBe("http://localhost:5000/v2/");
-    expect(baseUrl("127.0.0.1:5000").protocol).toBe("http:");
-    expect(baseUrl("[::1]:5000").protocol).toBe("http:");
-    expect(baseUrl("registry.example.com").protocol).toBe("https:");
-    expect(baseUrl("registry.example.com:5000", true).protocol).toBe("http:");
+describe("baseUrl and isInsecure", () => {
+  it("treats loopback hosts as insecure (HTTPS tried without checks, then HTTP), others only when told", () => {
+    expect(isInsecure("localhost:5000")).toBe(true);
+    expect(isInsecure("127.0.0.1:5000")).toBe(true);
+    expect(isInsecure("[::1]:5000")).toBe(true);
+    expect(isInsecure("registry.example.com")).toBe(false);
+    expect(isInsecure("registry.example.com:5000", true)).toBe(true);
+    expect(baseUrl("localhost:5000").href).toBe("https://localhost:5000/v2/");
+    expect(baseUrl("localhost:5000", true).href).toBe("http://localhost:5000/v2/");
     expect(baseUrl("docker.io").href).toBe("https://registry-1.docker.io/v2/");
   });
 });
