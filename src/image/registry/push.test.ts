@@ -4,7 +4,7 @@ import { sha256 } from "../digest.js";
 import { MediaType } from "../media-types.js";
 import type { Compression, Image, Layer } from "../types.js";
 import { baseUrl, isInsecure } from "./client.js";
-import { buildManifest, completeUploadUrl, manifestFamily } from "./push.js";
+import { buildManifest, completeUploadUrl, manifestFamily, mountSource } from "./push.js";
 
 function layer(bytes: Buffer, compression: Compression, mediaType: string): Layer {
   return {
@@ -87,5 +87,17 @@ describe("baseUrl and isInsecure", () => {
     expect(baseUrl("localhost:5000").href).toBe("https://localhost:5000/v2/");
     expect(baseUrl("localhost:5000", true).href).toBe("http://localhost:5000/v2/");
     expect(baseUrl("docker.io").href).toBe("https://registry-1.docker.io/v2/");
+  });
+});
+
+describe("mountSource", () => {
+  const target = { registry: "reg.example.com:5000", repository: "team/app" };
+  it("names the source repository only for an image read from the same registry", () => {
+    expect(mountSource({ source: "docker://reg.example.com:5000/team/base:1" }, target)).toBe("team/base");
+    expect(mountSource({ source: "docker://reg.example.com:5000/team/app:old" }, target)).toBeUndefined();
+    expect(mountSource({ source: "docker://other.example.com/team/base:1" }, target)).toBeUndefined();
+    expect(mountSource({ source: "oci:/tmp/layout:x" }, target)).toBeUndefined();
+    expect(mountSource({ source: "not a reference at all" }, target)).toBeUndefined();
+    expect(mountSource({ source: "docker://docker.io/library/debian:12" }, { registry: "index.docker.io", repository: "me/debian" })).toBe("library/debian");
   });
 });

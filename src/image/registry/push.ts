@@ -4,9 +4,10 @@ import { isDigest, sha256, VerifyingStream } from "../digest.js";
 import { layerMediaType, MediaType } from "../media-types.js";
 import type { WriteResult } from "../transport.js";
 import type { Descriptor, Image, Layer, Manifest } from "../types.js";
-import type { RegistryClient } from "./client.js";
+import { apiHost, type RegistryClient } from "./client.js";
 import { drain } from "./http.js";
 import { repositoryName, type RegistryTarget } from "./pull.js";
+import { parseReference, type Reference } from "../reference.js";
 import { reusableManifest, type ManifestBytes } from "../raw-manifest.js";
 
 /**
@@ -71,6 +72,20 @@ interface PushContext {
   client: RegistryClient;
   repository: string;
   name: string;
+  /** A repository of the same registry the image was read from: its blobs can be mounted, not sent. */
+  mountFrom?: string;
+}
+
+/** The source repository to mount blobs from, when the image was read from the same registry. */
+export function mountSource(image: Pick<Image, "source">, target: Pick<RegistryTarget, "registry" | "repository">): string | undefined {
+  let src: Reference;
+  try {
+    src = parseReference(image.source);
+  } catch {
+    return undefined;
+  }
+  if (src.transport !== "registry" || apiHost(src.registry) !== apiHost(target.registry)) return undefined;
+  return src.repository === target.repository ? undefined : src.repository;
 }
 
 /** HEAD a blob: true when the registry already has it. */
@@ -88,13 +103,23 @@ async function blobExists(ctx: PushContext, digest: string): Promise<boolean> {
 
 async function uploadBlob(ctx: PushContext, digest: string, size: number, body: Buffer | (() => Promise<Readable>)): Promise<void> {
   if (await blobExists(ctx, digest)) return;
+  // With a source repository on the same registry, ask for a cross-repository mount: 201 means the
+  // blob is linked without sending it; 202 means the registry declined and opened a normal upload.
+  const mount = ctx.mountFrom ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(ctx.mountFrom)}` : "";
   const start = await ctx.client.request({
     method: "POST",
-    path: `${ctx.repository}/blobs/uploads/`,
+    path: `${ctx.repository}/blobs/uploads/${mount}`,
     scope: pushScope(ctx.repository),
-    ok: [202],
+    ok: mount ? [201, 202] : [202],
   });
   await drain(start);
+  if (start.statusCode === 201) {
+    const mounted = start.headers["docker-content-digest"];
+    if (typeof mounted === "string" && isDigest(mounted) && mounted !== digest) {
+      throw new EnvironmentError(`${ctx.client.registry}: mounted blob ${digest} as ${mounted}`);
+    }
+    return;
+  }
   const location = start.headers.location;
   if (!location) throw new EnvironmentError(`${ctx.client.registry}: upload session for ${digest} has no Location`);
   const url = completeUploadUrl(location, ctx.client.url(`${ctx.repository}/blobs/uploads/`), digest);
@@ -146,7 +171,7 @@ function layerBody(ctx: PushContext, layer: Layer): () => Promise<Readable> {
 }
 
 export async function pushImage(client: RegistryClient, image: Image, target: RegistryTarget): Promise<WriteResult> {
-  const ctx: PushContext = { client, repository: target.repository, name: repositoryName(target) };
+  const ctx: PushContext = { client, repository: target.repository, name: repositoryName(target), mountFrom: mountSource(image, target) };
   const manifest = buildManifest(image);
   if (target.digest !== undefined && target.digest !== manifest.digest) {
     throw new InputError(`${target.raw}: the image's manifest would have digest ${manifest.digest}, not ${target.digest}`);
