@@ -1,4 +1,4 @@
-import { spawnSync, type SpawnSyncOptions } from "node:child_process";
+import { execFile, spawnSync, type SpawnSyncOptions } from "node:child_process";
 import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { tmpdir } from "node:os";
@@ -29,6 +29,16 @@ export function must(cmd: string, args: string[], opts: SpawnSyncOptions = {}): 
 /** Run the built imgdiet CLI. */
 export function imgdiet(args: string[], opts: SpawnSyncOptions = {}): Ran {
   return sh("node", [CLI, ...args], opts);
+}
+
+/** Run the built imgdiet CLI without blocking this process (for servers the test itself runs). */
+export function imgdietAsync(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Ran> {
+  return new Promise((resolve) => {
+    execFile("node", [CLI, ...args], { env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
 
 export function tempDir(prefix: string): string {

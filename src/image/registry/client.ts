@@ -3,7 +3,7 @@ import type { Readable } from "node:stream";
 import { EnvironmentError, InputError } from "../../errors.js";
 import { Authenticator } from "./auth.js";
 import { credentialLoader, describeCredentialSource } from "./credentials.js";
-import { drain, readBody, send } from "./http.js";
+import { drain, readBody, send, TransientError } from "./http.js";
 
 /**
  * A session with one registry (OCI distribution API v2): URL building, authentication retries,
@@ -35,6 +35,10 @@ export interface RegistryRequest {
 }
 
 const MAX_REDIRECTS = 5;
+/** Delays before the retries of a request that failed in passing (the registry's Retry-After wins, up to 10 s). */
+const RETRY_DELAYS_MS = [250, 1_000, 3_000];
+const RETRY_AFTER_CAP_MS = 10_000;
+const IDEMPOTENT = new Set(["GET", "HEAD"]);
 const MAX_AUTH_ROUNDS = 4;
 const ERROR_BODY_LIMIT = 64 * 1024;
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "::1"]);
@@ -115,8 +119,15 @@ export class RegistryClient {
     return new URL(path, this.base);
   }
 
-  /** Send a request, authenticating and following redirects as needed; returns a response whose status is in `ok`. */
+  /**
+   * Send a request, authenticating and following redirects as needed; returns a response whose status
+   * is in `ok`. GET and HEAD are tried again after a dropped connection or a 429/502/503/504.
+   */
   async request(req: RegistryRequest): Promise<IncomingMessage> {
+    return IDEMPOTENT.has(req.method) ? withRetries(() => this.requestOnce(req)) : this.requestOnce(req);
+  }
+
+  private async requestOnce(req: RegistryRequest): Promise<IncomingMessage> {
     await this.settleScheme();
     let url = typeof req.path === "string" ? this.url(req.path) : req.path;
     let method: RegistryRequest["method"] = req.method;
@@ -164,9 +175,32 @@ export class RegistryClient {
     if (status === 404 && req.notFound) return new InputError(req.notFound);
     if (status === 401) return new InputError(`authentication failed for ${this.registry} (${what})${suffix}`);
     if (status === 403) return new InputError(`access denied by ${this.registry} (${what})${suffix}`);
-    if (status === 429) return new EnvironmentError(`${this.registry} is rate limiting requests (${what})${suffix}`);
+    const retryAfter = retryAfterMs(res.headers["retry-after"]);
+    if (status === 429) return new TransientError(`${this.registry} is rate limiting requests (${what})${suffix}`, retryAfter);
+    if ([502, 503, 504].includes(status)) return new TransientError(`${this.registry} answered ${status} (${what})${suffix}`, retryAfter);
     if (status >= 500) return new EnvironmentError(`${this.registry} answered ${status} (${what})${suffix}`);
     return new InputError(`${this.registry} refused ${what} with ${status}${suffix}`);
+  }
+}
+
+/** Retry-After in seconds (or an HTTP date), as milliseconds; undefined when absent or unreadable. */
+function retryAfterMs(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
+  return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
+}
+
+/** Runs `attempt`, again after each TransientError, up to RETRY_DELAYS_MS.length more times. */
+export async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await attempt();
+    } catch (e) {
+      if (!(e instanceof TransientError) || i >= RETRY_DELAYS_MS.length) throw e;
+      const delay = Math.min(RETRY_AFTER_CAP_MS, e.retryAfterMs ?? RETRY_DELAYS_MS[i]!);
+      await new Promise((r) => setTimeout(r, delay));
+    }
   }
 }
 

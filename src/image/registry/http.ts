@@ -86,6 +86,19 @@ export function send(req: HttpRequest, peer: string): Promise<IncomingMessage> {
   });
 }
 
+/**
+ * A failure worth trying again: a dropped connection, or a registry answering 429, 502, 503 or 504.
+ * `retryAfterMs` is the registry's Retry-After, when it sent one.
+ */
+export class TransientError extends EnvironmentError {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Map a socket-level failure to an error naming the registry. */
 export function networkError(e: Error, peer: string): Error {
   if (e instanceof ImgdietError) return e;
@@ -117,7 +130,8 @@ export function networkError(e: Error, peer: string): Error {
           ? `TLS certificate problem (${code}); put the registry's CA in /etc/docker/certs.d/${peerHost(peer)}/ca.crt, or allow it as insecure`
           : e.message || code;
   }
-  return new EnvironmentError(`cannot reach registry ${peer}: ${why}`);
+  const message = `cannot reach registry ${peer}: ${why}`;
+  return ["ECONNRESET", "EPIPE", "ETIMEDOUT"].includes(code) || /socket hang up/.test(e.message) ? new TransientError(message) : new EnvironmentError(message);
 }
 
 /** `host:port` of a peer named as `host:port (token server …)`. */

@@ -4,7 +4,7 @@ import { isDigest, sha256, VerifyingStream } from "../digest.js";
 import { layerMediaType, MediaType } from "../media-types.js";
 import type { WriteResult } from "../transport.js";
 import type { Descriptor, Image, Layer, Manifest } from "../types.js";
-import { apiHost, type RegistryClient } from "./client.js";
+import { apiHost, withRetries, type RegistryClient } from "./client.js";
 import { drain } from "./http.js";
 import { repositoryName, type RegistryTarget } from "./pull.js";
 import { parseReference, type Reference } from "../reference.js";
@@ -179,18 +179,19 @@ export async function pushImage(client: RegistryClient, image: Image, target: Re
 
   const seen = new Set<string>();
   const layers = image.layers.filter((l) => !seen.has(l.descriptor.digest) && seen.add(l.descriptor.digest));
-  await eachLimited(layers, UPLOAD_CONCURRENCY, (l) => uploadBlob(ctx, l.descriptor.digest, l.descriptor.size, layerBody(ctx, l)));
+  // A blob upload that fails in passing starts over (a new session; the body is read again).
+  await eachLimited(layers, UPLOAD_CONCURRENCY, (l) => withRetries(() => uploadBlob(ctx, l.descriptor.digest, l.descriptor.size, layerBody(ctx, l))));
   const configDigest = sha256(image.rawConfig);
-  if (!seen.has(configDigest)) await uploadBlob(ctx, configDigest, image.rawConfig.length, image.rawConfig);
+  if (!seen.has(configDigest)) await withRetries(() => uploadBlob(ctx, configDigest, image.rawConfig.length, image.rawConfig));
 
-  const res = await client.request({
+  const res = await withRetries(() => client.request({
     method: "PUT",
     path: `${target.repository}/manifests/${target.tag ?? manifest.digest}`,
     scope: pushScope(target.repository),
     headers: { "Content-Type": manifest.mediaType },
     body: manifest.bytes,
     ok: [200, 201, 204],
-  });
+  }));
   await drain(res);
   const stored = res.headers["docker-content-digest"];
   if (typeof stored === "string" && isDigest(stored) && stored !== manifest.digest) {
