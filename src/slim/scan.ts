@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -12,7 +11,6 @@ import { readingLayer } from "../image/layer.js";
 import { bufferAccess, openFileAccess } from "../elf/random-access.js";
 import { isElfMagic, readElf, type ElfInfo } from "../elf/reader.js";
 import type { Image } from "../image/types.js";
-import { InputError } from "../errors.js";
 
 /** What slim needs to know about a file's content, learnt in one pass without keeping contents. */
 export interface FileFacts {
@@ -83,119 +81,61 @@ async function collect(body: AsyncIterable<Buffer>, size: number, spillDir: stri
   return { file, found: search.found };
 }
 
-/** What one layer holds, for slim: its headers in archive order and the facts of its files. */
-export interface LayerScan {
-  headers: TarHeader[];
-  facts: Map<string, FileFacts>;
-}
-
-/** Scan one layer's tar: headers, ELF facts, shebangs, small /etc files. Large ELF files spill to `spillDir`. */
-async function scanLayerTar(tar: AsyncIterable<Buffer>, what: string, spillDir: string, prefix: string): Promise<LayerScan> {
-  const headers: TarHeader[] = [];
-  const facts = new Map<string, FileFacts>();
-  let n = 0;
-  for await (const e of readTar(tar, what)) {
-    if (e.unsafe) continue;
-    const h = e.header;
-    headers.push(h);
-    if (h.type !== "file" || h.size < 4) continue;
-    const etc = h.path.startsWith("etc/") && h.size <= ETC_CONTENT;
-    const executable = (h.mode & 0o111) !== 0 || /\.so(\.|$)/.test(h.path);
-    if (!etc && !executable) continue;
-    const body = e.body();
-    const first = await body.next();
-    if (first.done) continue;
-    const head = first.value;
-    const rest = async function* () {
-      yield head;
-      yield* body;
-    };
-    if (isElfMagic(head)) {
-      const { buf, file, found } = await collect(rest(), h.size, spillDir, `${prefix}-${n++}`);
-      const spilled = buf ? undefined : await openFileAccess(file!);
-      try {
-        const elf = await readElf(spilled ?? bufferAccess(buf!, h.path)).catch(() => undefined);
-        const f: FileFacts = { elf };
-        if (elf?.isStatic) f.tls = TLS_MARKERS.some((m) => found.has(m));
-        f.zoneinfo = found.has(ZONEINFO);
-        facts.set(h.path, f);
-      } finally {
-        await spilled?.close();
-      }
-    } else if (head[0] === 0x23 && head[1] === 0x21) {
-      const nl = head.indexOf(0x0a);
-      const line = head.toString("utf8", 2, nl < 0 ? Math.min(head.length, 256) : nl).trim();
-      const f: FileFacts = { shebang: line };
-      if (etc) {
-        const parts = [head];
-        for await (const c of body) parts.push(c);
-        f.content = Buffer.concat(parts);
-      }
-      facts.set(h.path, f);
-    } else if (etc) {
-      const parts = [head];
-      for await (const c of body) parts.push(c);
-      facts.set(h.path, { content: Buffer.concat(parts) });
-    }
-  }
-  return { headers, facts };
-}
-
-/**
- * Layer scans made while an image streams by (an engine export), keyed by the layer's diff_id, which
- * is computed on the way: scanImage uses one only when it matches a diff_id of the image's config, so
- * the bytes scanned are verified like any layer read.
- */
-export class LayerPrescans {
-  readonly byDiffId = new Map<string, LayerScan>();
-  private spillDir: string | undefined;
-  private count = 0;
-
-  /** A LayerTap (docker-daemon openEngineImage). A layer it cannot parse is left to scanImage. */
-  readonly tap = async (layerTar: AsyncIterable<Buffer>): Promise<void> => {
-    this.spillDir ??= await mkdtemp(join(tmpdir(), "imgdiet-prescan-"));
-    const hash = createHash("sha256");
-    const it = layerTar[Symbol.asyncIterator]();
-    // The tar reader stops at the end-of-archive blocks; what follows is still hashed below, so the
-    // reader must not close the source when it stops.
-    const hashed: AsyncIterable<Buffer> = {
-      [Symbol.asyncIterator]: () => ({
-        next: async () => {
-          const r = await it.next();
-          if (!r.done) hash.update(r.value);
-          return r;
-        },
-        return: async () => ({ done: true, value: undefined }),
-      }),
-    };
-    let scan: LayerScan | undefined;
-    try {
-      scan = await scanLayerTar(hashed, "layer in the engine export", this.spillDir, `p${this.count++}`);
-    } catch (e) {
-      if (!(e instanceof InputError)) throw e;
-    }
-    for (let r = await it.next(); !r.done; r = await it.next()) hash.update(r.value);
-    if (scan) this.byDiffId.set(`sha256:${hash.digest("hex")}`, scan);
-  };
-
-  async close(): Promise<void> {
-    if (this.spillDir) await rm(this.spillDir, { recursive: true, force: true });
-  }
-}
-
-/**
- * Read every layer once: headers for the tree, ELF facts, shebangs, and small /etc files. Layers
- * already scanned while the image streamed in (`prescans`) are not read again.
- */
-export async function scanImage(image: Image, prescans?: LayerPrescans): Promise<ScannedImage> {
+/** Read every layer once: headers for the tree, ELF facts, shebangs, and small /etc files. */
+export async function scanImage(image: Image): Promise<ScannedImage> {
   const spillDir = await mkdtemp(join(tmpdir(), "imgdiet-scan-"));
   try {
     const perLayer = await mapLimit(image.layers, Math.max(2, cpus().length), async (layer, index) => {
-      const known = prescans?.byDiffId.get(layer.diffId);
-      if (known) return known;
-      return readingLayer(layer, async () =>
-        scanLayerTar(await layer.uncompressed(), `layer ${index} (${layer.descriptor.digest})`, spillDir, String(index)),
-      );
+      const headers: TarHeader[] = [];
+      const facts = new Map<string, FileFacts>();
+      let n = 0;
+      await readingLayer(layer, async () => {
+        for await (const e of readTar(await layer.uncompressed(), `layer ${index} (${layer.descriptor.digest})`)) {
+          if (e.unsafe) continue;
+          const h = e.header;
+          headers.push(h);
+          if (h.type !== "file" || h.size < 4) continue;
+          const etc = h.path.startsWith("etc/") && h.size <= ETC_CONTENT;
+          const executable = (h.mode & 0o111) !== 0 || /\.so(\.|$)/.test(h.path);
+          if (!etc && !executable) continue;
+          const body = e.body();
+          const first = await body.next();
+          if (first.done) continue;
+          const head = first.value;
+          const rest = async function* () {
+            yield head;
+            yield* body;
+          };
+          if (isElfMagic(head)) {
+            const { buf, file, found } = await collect(rest(), h.size, spillDir, `${index}-${n++}`);
+            const spilled = buf ? undefined : await openFileAccess(file!);
+            try {
+              const elf = await readElf(spilled ?? bufferAccess(buf!, h.path)).catch(() => undefined);
+              const f: FileFacts = { elf };
+              if (elf?.isStatic) f.tls = TLS_MARKERS.some((m) => found.has(m));
+              f.zoneinfo = found.has(ZONEINFO);
+              facts.set(h.path, f);
+            } finally {
+              await spilled?.close();
+            }
+          } else if (head[0] === 0x23 && head[1] === 0x21) {
+            const nl = head.indexOf(0x0a);
+            const line = head.toString("utf8", 2, nl < 0 ? Math.min(head.length, 256) : nl).trim();
+            const f: FileFacts = { shebang: line };
+            if (etc) {
+              const parts = [head];
+              for await (const c of body) parts.push(c);
+              f.content = Buffer.concat(parts);
+            }
+            facts.set(h.path, f);
+          } else if (etc) {
+            const parts = [head];
+            for await (const c of body) parts.push(c);
+            facts.set(h.path, { content: Buffer.concat(parts) });
+          }
+        }
+      });
+      return { headers, facts };
     });
     const tree = new FileTree();
     perLayer.forEach((l, i) => l.headers.forEach((h) => tree.apply(i, h)));

@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { minimatch } from "minimatch";
 import { EnvironmentError, InputError } from "../errors.js";
 import { open, write } from "../image/open.js";
-import { openEngineImage } from "../image/transports/docker-daemon.js";
 import { parseReference, type Reference } from "../image/reference.js";
 import type { ContainerConfig, Image } from "../image/types.js";
 import { connectEngine, inspectImage, removeImage, tagImage } from "../engine/client.js";
@@ -16,7 +15,7 @@ import { assembleImage } from "./assemble.js";
 import { auditSelection, type SlimAudit } from "./audit.js";
 import { runCommand } from "./command.js";
 import { addStaticNeeds, type RuntimeFacts } from "./needs.js";
-import { LayerPrescans, scanImage } from "./scan.js";
+import { scanImage } from "./scan.js";
 import { Selection } from "./selection.js";
 import { treeFileView } from "./tree-view.js";
 
@@ -113,21 +112,16 @@ export async function slim(source: string, opts: SlimOptions = {}): Promise<Slim
     const info = await inspectImage(sourceName);
     tracing = startTrace(sourceName, opts.probes ?? defaultProbes({ config: (info.Config ?? {}) as ContainerConfig }));
   }
-  // An engine image is scanned while it is exported; other sources are scanned once opened.
-  const prescans = srcRef.transport === "docker-daemon" ? new LayerPrescans() : undefined;
-  if (prescans) cleanups.push(() => prescans.close());
   let image: Image;
   try {
-    if (srcRef.transport === "docker-daemon") log(`exporting and scanning ${source}`);
-    image = srcRef.transport === "docker-daemon" ? await openEngineImage(srcRef.name, srcRef.raw, prescans!.tap) : await open(srcRef);
+    image = await open(srcRef);
   } catch (e) {
     await tracing?.catch(() => undefined);
-    for (const c of cleanups) await c().catch(() => undefined);
     throw e;
   }
   try {
-    if (!prescans) log(`scanning ${source}`);
-    const scanning = scanImage(image, prescans);
+    log(`scanning ${source}`);
+    const scanning = scanImage(image);
     let original: string | undefined = sourceName;
     if (!staticOnly && !tracing) {
       const loading = inEngine(image, srcRef);
