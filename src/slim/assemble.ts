@@ -7,7 +7,7 @@ import type { FileNode, FileTree } from "../fs/file-tree.js";
 import { readTar } from "../fs/tar-reader.js";
 import { TarWriter, type WriteEntry } from "../fs/tar-writer.js";
 import { DigestingStream } from "../image/digest.js";
-import { makeLayer, readingLayer } from "../image/layer.js";
+import { layerTarChunks, makeLayer, readingLayer } from "../image/layer.js";
 import { MediaType } from "../image/media-types.js";
 import type { HistoryEntry, Image, ImageConfig } from "../image/types.js";
 
@@ -167,11 +167,13 @@ export async function stageContents(image: Image, tree: FileTree, paths: readonl
     const layer = image.layers[index]!;
     // Read the whole layer so its digests are verified; keep only the last entry of each path.
     await readingLayer(layer, async () => {
-      for await (const e of readTar(await layer.uncompressed(), `layer ${index} (${layer.descriptor.digest})`)) {
+      // Zero-copy chunks (views, valid only until the reader moves on): only the wanted files' bytes
+      // are copied, not the whole layer, which keeps allocation (and peak RSS) low on large layers.
+      for await (const e of readTar(await layerTarChunks(layer), `layer ${index} (${layer.descriptor.digest})`)) {
         if (e.unsafe || e.header.type !== "file" || !wanted.has(e.header.path)) continue;
         const file = join(dir, String(n++));
         const out = createWriteStream(file);
-        for await (const c of e.body()) if (!out.write(c)) await once(out, "drain");
+        for await (const c of e.body()) if (!out.write(Buffer.from(c))) await once(out, "drain");
         out.end();
         await once(out, "close");
         staged.set(e.header.path, file);
