@@ -208,8 +208,9 @@ export async function removeImage(ref: string, opts: { force?: boolean } = {}): 
  * place and hands the chunks on, with backpressure. TLS engines go through node:https.
  */
 export async function exportImage(name: string): Promise<Readable> {
-  if (!(await imageExists(name))) throw new InputError(`image not found in the engine: ${name}`);
-  const { options, description } = currentEngineAddress();
+  // No inspect first: the engine answers 404 for a missing image (mapped below), and not going
+  // through dockerode spares loading it (~0.3 s) when nothing else needs it.
+  const { options, description } = engineAddress();
   const path = `/images/${encodeURI(name).replace(/[?#]/g, encodeURIComponent)}/get`;
   const failure = (status: number | undefined, body: string): Error => {
     if (status === 404) return new InputError(`image not found in the engine: ${name}`);
