@@ -98,7 +98,7 @@ export default async function analyzeSuite(ctx) {
   rows.push({
     ...exp.row,
     note:
-      `includes ${fmt.s(startup.best.wall)} of node start-up and module loading (dockerode) that curl does not pay ` +
+      `includes ${fmt.s(startup.best.wall)} of node start-up and module loading that curl does not pay ` +
       `(without it: ${fmt.x((exp.measured.best.wall - startup.best.wall) / exp.reference.best.wall)}); the engine builds the tar on the fly and is CPU-bound, ` +
       "so on 2 cores every CPU-second the reader spends is taken from it.",
   });
