@@ -15,6 +15,9 @@ export class InputError extends ImgdietError {
   }
 }
 
+/** Bytes that are not what their digest says (a corrupt or tampered blob). Exit 2, like any bad input. */
+export class DigestMismatch extends InputError {}
+
 /** The environment lacks something: no engine answers, a tool is missing. Exit 3. */
 export class EnvironmentError extends ImgdietError {
   constructor(message: string) {

@@ -232,12 +232,13 @@ export async function diet(o: DietOptions): Promise<DietResult> {
     const originalInfo = await inspectImage(original);
     const originalSize = originalInfo.Size;
     const probes = o.probes ?? defaultProbes({ config: { ExposedPorts: originalInfo.Config?.ExposedPorts ?? {} } });
+    const probeRun = o.probeRun ?? {};
 
     // The original must pass its own probes, or nothing can be verified.
     const originalResults = new Map<string, ProbeResult>();
     for (const probe of probes) {
       log(`running probe "${probe.name}" on the original`);
-      const r = await runProbe(original, probe, o.probeRun ?? {});
+      const r = await runProbe(original, probe, probeRun);
       const failure = originalFailure(r, probe);
       if (failure) {
         const err = firstLine(r.stderr);
@@ -268,9 +269,9 @@ export async function diet(o: DietOptions): Promise<DietResult> {
       upx: o.upx ?? process.env.IMGDIET_UPX ?? config.upx,
       max: o.max ?? false,
       strict: o.strict ?? false,
-      probeRun: o.probeRun ?? {},
+      probeRun,
       candidateRef,
-      verify: (image, l) => verifyAgainst(image, probes, originalResults, o.strict ?? false, o.probeRun ?? {}, l),
+      verify: (image, l) => verifyAgainst(image, probes, originalResults, o.strict ?? false, probeRun, l),
       registerCandidate: (image) => void candidates.add(image),
     };
 

@@ -23,7 +23,6 @@ const TOKEN = /\$(?:\{(ORIGIN|LIB|PLATFORM)\}|(ORIGIN|LIB|PLATFORM)(?![A-Za-z0-9
  * in which case ld.so drops the entry. Unknown `$NAME`s stay literal.
  */
 export function expandTokens(entry: string, values: TokenValues): string[] {
-  TOKEN.lastIndex = 0;
   const usesPlatform = [...entry.matchAll(TOKEN)].some((m) => (m[1] ?? m[2]) === "PLATFORM");
   const platforms = usesPlatform ? values.platforms : [""];
   const out: string[] = [];

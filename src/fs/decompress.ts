@@ -4,7 +4,7 @@ import { Worker } from "node:worker_threads";
 import { open as openFile, type FileHandle } from "node:fs/promises";
 import { Decompress as ZstdDecompress } from "fzstd";
 import type { Compression } from "../image/types.js";
-import { InputError } from "../errors.js";
+import { DigestMismatch, InputError } from "../errors.js";
 
 /**
  * A streaming zstd decoder. Node 20's zlib has no zstd, so this wraps fzstd (pure JS, streaming);
@@ -165,10 +165,10 @@ export function decodeOffThread(o: OffThreadDecode): AsyncGenerator<Buffer> {
 
 function checkBlob(o: OffThreadDecode, m: JobMsg): void {
   const blob = `sha256:${m.blob}`;
-  if (blob !== o.digest) throw new InputError(`${o.what}: digest mismatch: expected ${o.digest}, got ${blob}`);
+  if (blob !== o.digest) throw new DigestMismatch(`${o.what}: digest mismatch: expected ${o.digest}, got ${blob}`);
   if (m.blobSize !== o.size) throw new InputError(`${o.what}: size mismatch: expected ${o.size} bytes, got ${m.blobSize}`);
   if (m.tar !== undefined && `sha256:${m.tar}` !== o.diffId) {
-    throw new InputError(`${o.what} (uncompressed, diff_id): digest mismatch: expected ${o.diffId}, got sha256:${m.tar}`);
+    throw new DigestMismatch(`${o.what} (uncompressed, diff_id): digest mismatch: expected ${o.diffId}, got sha256:${m.tar}`);
   }
 }
 

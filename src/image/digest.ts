@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
-import { InputError } from "../errors.js";
+import { DigestMismatch, InputError } from "../errors.js";
 
 const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 
@@ -45,7 +45,7 @@ export class VerifyingStream extends Transform {
   override _flush(cb: TransformCallback): void {
     const got = "sha256:" + this.hash.digest("hex");
     if (got !== this.expected) {
-      cb(new InputError(`${this.what}: digest mismatch: expected ${this.expected}, got ${got}`));
+      cb(new DigestMismatch(`${this.what}: digest mismatch: expected ${this.expected}, got ${got}`));
       return;
     }
     if (this.expectedSize !== undefined && this.seen !== this.expectedSize) {

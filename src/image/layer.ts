@@ -2,6 +2,7 @@ import { ReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { decodeOffThread, decompress, type FileRange } from "../fs/decompress.js";
 import { VerifyingStream } from "./digest.js";
+import { DigestMismatch } from "../errors.js";
 import type { Compression, Descriptor, Layer } from "./types.js";
 
 interface LayerSource {
@@ -102,13 +103,13 @@ export async function readingLayer<T>(layer: Layer, read: () => Promise<T>): Pro
   try {
     return await read();
   } catch (e) {
-    if (/digest mismatch/.test((e as Error)?.message ?? "")) throw e;
+    if (e instanceof DigestMismatch) throw e;
     let blob: Readable | undefined;
     try {
       blob = await layer.blob();
       for await (const _ of blob);
     } catch (check) {
-      if (/digest mismatch/.test((check as Error)?.message ?? "")) throw check;
+      if (check instanceof DigestMismatch) throw check;
     } finally {
       blob?.destroy();
     }
