@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { open } from "../src/image/open.js";
 import { analyze } from "../src/inspect/analyze.js";
-import { flatten } from "../src/fs/flatten.js";
+import { flatten } from "../src/scan/flatten.js";
 import { buildTricky, TRICKY, LONG_NAME } from "./helpers/fixtures.js";
 import { engineSize, imgdiet, must } from "./helpers/run.js";
 

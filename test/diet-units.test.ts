@@ -11,7 +11,7 @@ import { dietDockerfilePath } from "../src/diet/strategies/multi-stage.js";
 import { imageNameFrom, type DietResult } from "../src/diet/diet.js";
 import { renderLeaderboardText } from "../src/report/leaderboard-text.js";
 import { parseDockerfile } from "../src/dockerfile/parse.js";
-import type { VerifyReport } from "../src/diet/verify.js";
+import type { VerifyReport } from "../src/probe/verify.js";
 
 const table = () => Object.fromEntries(Object.entries(DEFAULT_BASE_SWAP).map(([k, v]) => [k, [...v]]));
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { parseStrace } from "../src/engine/strace-parse.js";
 import { FileTree } from "../src/fs/file-tree.js";
-import type { TarHeader } from "../src/fs/tar-header.js";
+import type { TarHeader } from "../src/io/tar-header.js";
 import { Selection } from "../src/slim/selection.js";
 import { treeFileView } from "../src/slim/tree-view.js";
 import { userEntries } from "../src/slim/users.js";

@@ -4,12 +4,12 @@
  * fail, naming a difference. A copy with nothing removed must pass, so the failure is the file's.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadProbesFile } from "../src/diet/probes-file.js";
-import { verifyImages } from "../src/diet/verify.js";
-import type { Probe } from "../src/engine/probe.js";
+import { loadProbesFile } from "../src/probe/probes-file.js";
+import { verifyImages } from "../src/probe/verify.js";
+import type { Probe } from "../src/probe/types.js";
 import { open, write } from "../src/image/open.js";
 import { assembleImage } from "../src/slim/assemble.js";
-import { scanImage } from "../src/slim/scan.js";
+import { scanImage } from "../src/scan/facts.js";
 import { slim } from "../src/slim/slim.js";
 import { removeImages } from "./helpers/run.js";
 import { buildSlimFixture, imgdietAsync, probeContainersFor, stackByName } from "./helpers/slim-stacks.js";

@@ -4,9 +4,9 @@
  * files stay. The measured reductions are written to bench/slim-results.json.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadProbesFile } from "../src/diet/probes-file.js";
+import { loadProbesFile } from "../src/probe/probes-file.js";
 import { open } from "../src/image/open.js";
-import { scanImage, type ScannedImage } from "../src/slim/scan.js";
+import { scanImage, type ScannedImage } from "../src/scan/facts.js";
 import { slim, type SlimResult } from "../src/slim/slim.js";
 import { engineSize, removeImages } from "./helpers/run.js";
 import {

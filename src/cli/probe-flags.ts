@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { InputError } from "../errors.js";
-import type { Probe, ProbeRunOptions } from "../engine/probe.js";
-import { generatedName, loadProbesFile, splitArgs } from "../diet/probes-file.js";
+import type { Probe, ProbeRunOptions } from "../probe/types.js";
+import { generatedName, loadProbesFile, splitArgs } from "../probe/probes-file.js";
 
 export interface ProbeFlags {
   probeArgs?: string[];

@@ -4,7 +4,7 @@ import { slim } from "../slim/slim.js";
 import { renderSlimText } from "../report/slim-text.js";
 import { addImageOptions, printJson } from "./common.js";
 import { addProbeOptions, probesFromFlags, probeTimeoutsFromFlags, type ProbeFlags } from "./probe-flags.js";
-import { splitArgs } from "../diet/probes-file.js";
+import { splitArgs } from "../probe/probes-file.js";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 

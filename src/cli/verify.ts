@@ -3,8 +3,8 @@ import { CheckFailed } from "../errors.js";
 import { open } from "../image/open.js";
 import { parseReference } from "../image/reference.js";
 import { connectEngine } from "../engine/client.js";
-import { defaultProbes } from "../diet/probes-file.js";
-import { verifyImages } from "../diet/verify.js";
+import { defaultProbes } from "../probe/probes-file.js";
+import { verifyImages } from "../probe/verify.js";
 import { printJson } from "./common.js";
 import { addProbeOptions, probesFromFlags, probeTimeoutsFromFlags, type ProbeFlags } from "./probe-flags.js";
 

@@ -10,13 +10,13 @@ import { readFile, rm, stat } from "node:fs/promises";
 import { basename, isAbsolute, resolve } from "node:path";
 import { CheckFailed, InputError } from "../errors.js";
 import { connectEngine, imageExists, imageSize, inspectImage, removeImage, tagImage } from "../engine/client.js";
-import type { Probe, ProbeResult, ProbeRunOptions } from "../engine/probe.js";
+import type { Probe, ProbeResult, ProbeRunOptions } from "../probe/types.js";
 import { runProbe } from "../engine/run.js";
 import { copy } from "../image/open.js";
 import { parseReference } from "../image/reference.js";
-import { humanSize } from "../report/units.js";
-import { defaultProbes } from "./probes-file.js";
-import { compareResults, failureOf, type ProbeVerdict, type VerifyReport } from "./verify.js";
+import { humanSize } from "../units.js";
+import { defaultProbes } from "../probe/probes-file.js";
+import { compareResults, failureOf, type ProbeVerdict, type VerifyReport } from "../probe/verify.js";
 import { loadDietConfig, STRATEGY_NAMES, type StrategyName } from "./config.js";
 import { makeRow, pickWinner, rankRows, scoreBand, type Band, type LeaderboardRow, type RowInput } from "./leaderboard.js";
 import {

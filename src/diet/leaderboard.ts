@@ -2,8 +2,8 @@
  * The leaderboard: every strategy's outcome with its size as `docker images` reports it, how many times
  * smaller than the original it is, the seed scenario's score band, and whether it verified.
  */
-import { humanSize } from "../report/units.js";
-import type { VerifyReport } from "./verify.js";
+import { humanSize } from "../units.js";
+import type { VerifyReport } from "../probe/verify.js";
 
 /**
  * The score bands of the seed scenario (ICTSC 2020 「ダイエットしようぜ!」), in MB as `docker images`

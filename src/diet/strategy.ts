@@ -24,8 +24,8 @@
  */
 import { buildImage, type BuildOptions, type BuildResult } from "../engine/build.js";
 import { inspectImage, removeImage } from "../engine/client.js";
-import type { Probe, ProbeResult, ProbeRunOptions } from "../engine/probe.js";
-import type { VerifyReport } from "./verify.js";
+import type { Probe, ProbeResult, ProbeRunOptions } from "../probe/types.js";
+import type { VerifyReport } from "../probe/verify.js";
 import type { DietConfig, StrategyName } from "./config.js";
 
 /** The build context of a diet run from a Dockerfile. */

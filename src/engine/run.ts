@@ -19,7 +19,7 @@ import {
   type Probe,
   type ProbeResult,
   type ProbeRunOptions,
-} from "./probe.js";
+} from "../probe/types.js";
 
 /** How trace.ts wraps the image's own command in a tracer. */
 export interface TracedLaunch {

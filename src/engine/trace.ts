@@ -17,7 +17,7 @@ import { EnvironmentError } from "../errors.js";
 import { inspectImage } from "./client.js";
 import { ContainerFiles } from "./container-files.js";
 import { kernelMappedPaths } from "./kernel-mapped.js";
-import type { Probe, ProbeResult, ProbeRunOptions } from "./probe.js";
+import type { Probe, ProbeResult, ProbeRunOptions } from "../probe/types.js";
 import { runProbe } from "./run.js";
 import { StraceReader } from "./strace-parse.js";
 import { stageTracer, TRACE_OUT_MOUNT, TRACER_MOUNT, type StagedTracer } from "./tracer-stage.js";

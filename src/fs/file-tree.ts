@@ -1,4 +1,4 @@
-import type { EntryType, TarHeader } from "./tar-header.js";
+import type { EntryType, TarHeader } from "../io/tar-header.js";
 
 /** One path of the merged filesystem, knowing which layer put it there and which copies it hides. */
 export interface FileNode {

@@ -1,6 +1,6 @@
 import { ReadStream } from "node:fs";
 import { Readable } from "node:stream";
-import { decodeOffThread, decompress, type FileRange } from "../fs/decompress.js";
+import { decodeOffThread, decompress, type FileRange } from "../io/decompress.js";
 import { VerifyingStream } from "./digest.js";
 import { DigestMismatch } from "../errors.js";
 import type { Compression, Descriptor, Layer } from "./types.js";

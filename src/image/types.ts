@@ -61,7 +61,8 @@ export interface Manifest {
   annotations?: Record<string, string>;
 }
 
-export type Compression = "none" | "gzip" | "zstd";
+import type { Compression } from "../io/decompress.js";
+export type { Compression };
 
 /**
  * One layer of an image. `descriptor` describes the blob as stored (maybe compressed);

@@ -1,5 +1,6 @@
 import { FileTree, type FileNode } from "../fs/file-tree.js";
-import { readAllLayers, type ElfSniff } from "../fs/flatten.js";
+import { readAllLayers } from "../scan/flatten.js";
+import type { ElfSniff } from "../elf/sniff.js";
 import type { Image } from "../image/types.js";
 import { classify, CLASS_TITLES, classIds } from "./classes.js";
 import { EfficiencyCounter } from "./efficiency.js";

@@ -1,5 +1,5 @@
 import type { FileNode } from "../fs/file-tree.js";
-import type { ElfSniff } from "../fs/flatten.js";
+import type { ElfSniff } from "../elf/sniff.js";
 
 /** A content class: an id, a title, and how to recognise its files. First match wins. */
 interface ClassRule {

@@ -1,6 +1,6 @@
 import type { FileTree } from "../fs/file-tree.js";
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from "../fs/file-tree.js";
-import type { TarHeader } from "../fs/tar-header.js";
+import type { TarHeader } from "../io/tar-header.js";
 
 interface PathCopies {
   cumulative: number;

@@ -1,4 +1,4 @@
-import type { TarHeader } from "../fs/tar-header.js";
+import type { TarHeader } from "../io/tar-header.js";
 
 /**
  * A layer's size as the engine counts it: the engine measures the unpacked layer directory, so

@@ -1,5 +1,5 @@
 import type { Analysis } from "../inspect/types.js";
-import { humanSize, percent, table, truncate } from "./units.js";
+import { humanSize, percent, table, truncate } from "../units.js";
 
 /** The readable report of `imgdiet analyze`. */
 export function renderAnalysisText(a: Analysis): string {

@@ -1,7 +1,7 @@
 /** The diet leaderboard as text for a terminal. */
 import type { DietResult } from "../diet/diet.js";
 import type { LeaderboardRow } from "../diet/leaderboard.js";
-import { table, truncate } from "./units.js";
+import { table, truncate } from "../units.js";
 
 function times(x: number): string {
   return x >= 100 ? `${Math.round(x)}×` : `${x.toFixed(1)}×`;

@@ -1,5 +1,5 @@
 import type { SlimResult } from "../slim/slim.js";
-import { humanSize, table } from "./units.js";
+import { humanSize, table } from "../units.js";
 
 /** The readable summary of `imgdiet slim`. */
 export function renderSlimText(r: SlimResult, opts: { listKept?: boolean } = {}): string {

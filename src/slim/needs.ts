@@ -4,7 +4,7 @@ import type { FileView } from "../elf/file-view.js";
 import type { FileTree } from "../fs/file-tree.js";
 import type { ContainerConfig } from "../image/types.js";
 import { lookupProgram, shellWords, type RunCommand } from "./command.js";
-import type { FileFacts } from "./scan.js";
+import type { FileFacts } from "../scan/facts.js";
 import type { Selection } from "./selection.js";
 import { userEntries, type SwitchedIds } from "./users.js";
 

@@ -3,7 +3,7 @@
  * and touches under the probes (what docker-slim does).
  */
 import { InputError } from "../../errors.js";
-import { humanSize } from "../../report/units.js";
+import { humanSize } from "../../units.js";
 import { slim as slimImage } from "../../slim/slim.js";
 import type { DietContext, IndependentStrategy, Outcome } from "../strategy.js";
 

@@ -23,10 +23,10 @@ import type { FileTree } from "../../fs/file-tree.js";
 import { resolvePath } from "../../fs/resolve-path.js";
 import { open, write } from "../../image/open.js";
 import type { Image } from "../../image/types.js";
-import { humanSize } from "../../report/units.js";
+import { humanSize } from "../../units.js";
 import { assembleImage, stageContents } from "../../slim/assemble.js";
 import { lookupProgram, runCommand, shellWords } from "../../slim/command.js";
-import { scanImage, type FileFacts } from "../../slim/scan.js";
+import { scanImage, type FileFacts } from "../../scan/facts.js";
 import { treeFileView } from "../../slim/tree-view.js";
 import type { BaseCandidate, DietContext, RefinedStep, RefiningStrategy } from "../strategy.js";
 

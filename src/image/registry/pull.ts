@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import { z } from "zod";
 import { InputError } from "../../errors.js";
-import { decompress } from "../../fs/decompress.js";
+import { decompress } from "../../io/decompress.js";
 import { isDigest, sha256, VerifyingStream } from "../digest.js";
 import { layerCompression } from "../media-types.js";
 import type { OpenOptions } from "../transport.js";

@@ -1,8 +1,8 @@
 import { InputError } from "../../errors.js";
-import { TarFileIndex } from "../../fs/tar-index.js";
-import { TarWriter } from "../../fs/tar-writer.js";
-import { writeAtomically } from "../../fs/atomic.js";
-import { fileSink } from "../../fs/file-sink.js";
+import { TarFileIndex } from "../../io/tar-index.js";
+import { TarWriter } from "../../io/tar-writer.js";
+import { writeAtomically } from "../../io/atomic.js";
+import { fileSink } from "../../io/file-sink.js";
 import type { Reference } from "../reference.js";
 import type { Transport } from "../transport.js";
 import { OCI_LAYOUT_FILE, blobPath, ociManifestFor, openLayout, updatedIndex, type LayoutStore } from "./oci-layout.js";

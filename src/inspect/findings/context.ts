@@ -1,5 +1,5 @@
 import type { FileTree, Removal } from "../../fs/file-tree.js";
-import type { ElfSniff } from "../../fs/flatten.js";
+import type { ElfSniff } from "../../elf/sniff.js";
 import type { ImageConfig } from "../../image/types.js";
 import type { ContentClass, Efficiency, Finding, LayerReport } from "../types.js";
 

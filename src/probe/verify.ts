@@ -3,7 +3,7 @@
  * stdout and exit code (HTTP: status and body; stderr too when strict).
  */
 import { InputError } from "../errors.js";
-import type { Probe, ProbeResult, ProbeRunOptions } from "../engine/probe.js";
+import type { Probe, ProbeResult, ProbeRunOptions } from "./types.js";
 import { runProbe } from "../engine/run.js";
 
 export interface VerifyOptions extends ProbeRunOptions {

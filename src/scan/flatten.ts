@@ -1,16 +1,11 @@
 import { cpus } from "node:os";
+import { mapLimit } from "../io/map-limit.js";
 import type { Image, Layer } from "../image/types.js";
-import { FileTree } from "./file-tree.js";
-import type { TarHeader } from "./tar-header.js";
-import { readTar } from "./tar-reader.js";
-import { sniffElf } from "./elf-sniff.js";
+import { FileTree } from "../fs/file-tree.js";
+import type { TarHeader } from "../io/tar-header.js";
+import { readTar } from "../io/tar-reader.js";
+import { sniffElf, type ElfSniff } from "../elf/sniff.js";
 import { layerTarChunks, readingLayer } from "../image/layer.js";
-
-/** What the first bytes of an ELF file say: enough to tell static from dynamic without reading it all. */
-export interface ElfSniff {
-  linking: "static" | "dynamic" | "library";
-  interpreter?: string;
-}
 
 export interface LayerEntries {
   index: number;
@@ -47,20 +42,6 @@ export async function readLayerEntries(layer: Layer, index: number, opts: { snif
 }
 
 const SNIFF_BYTES = 4096;
-
-/** Run `fn` over items with at most `limit` in flight, results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
-}
 
 export interface Flattened {
   tree: FileTree;

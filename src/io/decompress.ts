@@ -3,7 +3,6 @@ import { Transform, type Readable, type TransformCallback } from "node:stream";
 import { Worker } from "node:worker_threads";
 import { open as openFile, type FileHandle } from "node:fs/promises";
 import { Decompress as ZstdDecompress } from "fzstd";
-import type { Compression } from "../image/types.js";
 import { DigestMismatch, InputError } from "../errors.js";
 
 /**
@@ -37,6 +36,9 @@ class ZstdStream extends Transform {
 }
 
 /** Pipe a blob through the decoder for its compression; errors are InputErrors naming `what`. */
+/** How a layer blob is compressed. */
+export type Compression = "none" | "gzip" | "zstd";
+
 export function decompress(blob: Readable, compression: Compression, what: string): Readable {
   if (compression === "none") return blob;
   const decoder: Transform =

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { Fixtures, type FileSpec } from "../../test/support/engine-fixture.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { engine, removeImage } from "../engine/client.js";
-import type { Probe, ProbeResult } from "../engine/probe.js";
+import type { Probe, ProbeResult } from "./types.js";
 import { compareResults, firstDifference, verifyImages } from "./verify.js";
 
 vi.setConfig({ testTimeout: 120_000 });

@@ -13,7 +13,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { InputError } from "../errors.js";
 import type { ContainerConfig } from "../image/types.js";
-import type { Probe } from "../engine/probe.js";
+import type { Probe } from "./types.js";
 
 const httpSchema = z
   .object({

@@ -1,4 +1,9 @@
-import type { ElfSniff } from "./flatten.js";
+/** What the first bytes of an ELF file say: enough to tell static from dynamic without reading it all. */
+export interface ElfSniff {
+  linking: "static" | "dynamic" | "library";
+  interpreter?: string;
+}
+
 
 const PT_DYNAMIC = 2;
 const PT_INTERP = 3;
