@@ -15,6 +15,9 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, wr
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+// Human sizes and score bands are the text renderer's, not fields of the --json document.
+import { humanSize } from "../dist/units.js";
+import { scoreBand } from "../dist/report/score-band.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -58,7 +61,7 @@ try {
     if (r.status !== 0) throw new Error(`imgdiet diet exited ${r.status}`);
     walls.push(Math.round(wall * 10) / 10);
     result = JSON.parse(r.stdout);
-    log(`run ${i + 1}: ${wall.toFixed(1)} s, winner ${result.winner?.strategy} ${result.winner?.sizeHuman}`);
+    log(`run ${i + 1}: ${wall.toFixed(1)} s, winner ${result.winner?.strategy} ${result.winner ? humanSize(result.winner.size) : ""}`);
   }
 } finally {
   spawnSync("docker", ["rmi", TAG], { stdio: "ignore" });
@@ -68,7 +71,7 @@ try {
 const rows = result.leaderboard.map((r) => ({
   strategy: r.basedOn ? `${r.strategy} (on ${r.basedOn})` : r.strategy,
   status: r.status,
-  ...(r.size !== undefined ? { bytes: r.size, size: r.sizeHuman, reduction: r.reduction, band: r.band.label, score: r.band.score } : {}),
+  ...(r.size !== undefined ? { bytes: r.size, size: humanSize(r.size), reduction: r.reduction, band: scoreBand(r.size).label, score: scoreBand(r.size).score } : {}),
   verified: r.verified,
   seconds: r.seconds,
   ...(r.reason ? { reason: r.reason } : {}),
@@ -87,8 +90,8 @@ const doc = {
     docker: quiet("docker", ["version", "-f", "{{.Server.Version}}"]),
     loadAfter: loadavg().map((x) => x.toFixed(2)).join(" "),
   },
-  original: { image: result.original.image, bytes: result.original.size, size: result.original.sizeHuman },
-  winner: result.winner ? { strategy: result.winner.strategy, bytes: result.winner.size, size: result.winner.sizeHuman, reduction: result.winner.reduction } : null,
+  original: { image: result.original.image, bytes: result.original.size, size: humanSize(result.original.size) },
+  winner: result.winner ? { strategy: result.winner.strategy, bytes: result.winner.size, size: humanSize(result.winner.size), reduction: result.winner.reduction } : null,
   leaderboard: rows,
   wallSeconds: walls,
   targets: {

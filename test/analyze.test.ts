@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { open } from "../src/image/open.js";
 import { analyze } from "../src/inspect/analyze.js";
-import { flatten } from "../src/scan/flatten.js";
+import { scan } from "../src/scan/scan.js";
 import { buildTricky, TRICKY, LONG_NAME } from "./helpers/fixtures.js";
 import { engineSize, imgdiet, must } from "./helpers/run.js";
 
@@ -28,7 +28,7 @@ describe("analyze on real images", () => {
   it("merges whiteouts, opaque dirs, replacements, links, devices and xattrs", async () => {
     const image = await open(TRICKY);
     try {
-      const { tree } = await flatten(image);
+      const { tree } = await scan(image);
       expect(tree.get("data/gone")).toBeUndefined();
       expect(tree.get("data/gone/big")).toBeUndefined();
       const blob = tree.get("opt/blob")!;
@@ -64,7 +64,7 @@ describe("analyze on real images", () => {
       expect(e.wastedBytes).toBeGreaterThanOrEqual(10000);
       expect(e.score).toBeGreaterThan(0);
       expect(e.score).toBeLessThan(1);
-      expect(a.findings.map((f) => f.id)).toContain("deleted-still-shipped");
+      expect(a.findings.map((f) => f.ruleId)).toContain("deleted-still-shipped");
     } finally {
       await image.close();
     }
@@ -76,7 +76,7 @@ describe("analyze on real images", () => {
     const a = JSON.parse(r.stdout);
     expect(a.size).toBe(engineSize("imgdiet-test/hash-fat"));
     expect(a.topFiles).toHaveLength(5);
-    const ids = a.findings.map((f: { id: string }) => f.id);
+    const ids = a.findings.map((f: { ruleId: string }) => f.ruleId);
     expect(ids).toEqual(expect.arrayContaining(["go-run-at-startup", "toolchain-in-image", "package-cache-left"]));
     const toolchain = a.classes.find((c: { id: string }) => c.id === "toolchain");
     expect(toolchain.bytes).toBeGreaterThan(300_000_000);

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_BASE_SWAP, loadDietConfig, splitBase, swapVariants } from "../src/diet/config.js";
-import { makeRow, pickWinner, rankRows, scoreBand } from "../src/diet/leaderboard.js";
+import { makeRow, pickWinner, rankRows } from "../src/diet/leaderboard.js";
+import { scoreBand } from "../src/report/score-band.js";
 import { BuildLogIds } from "../src/diet/strategy.js";
 import { replaceBase } from "../src/diet/strategies/base-swap.js";
 import { dietDockerfilePath } from "../src/diet/strategies/multi-stage.js";
@@ -143,9 +144,9 @@ describe("leaderboard text", () => {
     rows[0]!.image = "ictsc-dit";
     const result: DietResult = {
       target: ".", mode: "dockerfile", dockerfile: "/x/Dockerfile", name: "h",
-      original: { image: "imgdiet-diet/h:original", size: 1_113_032_036, sizeHuman: "1.11GB", band: scoreBand(1_113_032_036) },
+      original: { image: "imgdiet-diet/h:original", size: 1_113_032_036 },
       probes: ["stdin abc"], leaderboard: rankRows(rows),
-      winner: { strategy: "upx --best", image: "ictsc-dit", size: 520_108, sizeHuman: "520kB", reduction: rows[0]!.reduction!, band: rows[0]!.band! },
+      winner: { strategy: "upx --best", image: "ictsc-dit", size: 520_108, reduction: rows[0]!.reduction! },
       removed: ["imgdiet-diet/h:slim"], seconds: 42,
     };
     const text = renderLeaderboardText(result);

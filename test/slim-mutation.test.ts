@@ -1,5 +1,5 @@
 /**
- * Mutation test: verification must notice a missing file. Take a verified slim image, assemble a
+ * Mutation test: verification must notice a missing file. Take a verified slim image, write a
  * copy of it without one file the program needs, and verify the copy against the original: it must
  * fail, naming a difference. A copy with nothing removed must pass, so the failure is the file's.
  */
@@ -8,8 +8,8 @@ import { loadProbesFile } from "../src/probe/probes-file.js";
 import { verifyImages } from "../src/probe/verify.js";
 import type { Probe } from "../src/probe/types.js";
 import { open, write } from "../src/image/open.js";
-import { assembleImage } from "../src/slim/assemble.js";
-import { scanImage } from "../src/scan/facts.js";
+import { selectFiles } from "../src/image/mutate/index.js";
+import { scan } from "../src/scan/scan.js";
 import { slim } from "../src/slim/slim.js";
 import { removeImages } from "./helpers/run.js";
 import { buildSlimFixture, imgdietAsync, probeContainersFor, stackByName } from "./helpers/slim-stacks.js";
@@ -20,10 +20,10 @@ const made: string[] = [];
 async function mutant(slimRef: string, tag: string, drop: readonly string[]): Promise<string> {
   const img = await open(`docker-daemon:${slimRef}`);
   try {
-    const { tree } = await scanImage(img);
+    const { tree } = await scan(img);
     for (const d of drop) expect(tree.get(d), `${d} is in ${slimRef}`).toBeDefined();
     const paths = tree.all().map((n) => n.path).filter((p) => !drop.includes(p));
-    const copy = await assembleImage(img, tree, { paths, createdBy: `test: ${slimRef} without ${drop.join(", ") || "nothing"}` });
+    const copy = await selectFiles(img, tree, paths, { createdBy: `test: ${slimRef} without ${drop.join(", ") || "nothing"}` });
     try {
       const ref = slimRef.replace(/:[^:/]+$/, `:${tag}`);
       await write(copy, `docker-daemon:${ref}`);

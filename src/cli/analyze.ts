@@ -1,15 +1,28 @@
-import type { Command } from "commander";
+import { Option, type Command } from "commander";
+import { InputError } from "../errors.js";
 import { analyze } from "../inspect/analyze.js";
+import { IMAGE_RULES } from "../inspect/findings/index.js";
 import { open } from "../image/open.js";
 import { renderAnalysisText } from "../report/analysis-text.js";
-import { addImageOptions, endProgress, openOptions, printJson, progress } from "./common.js";
+import { renderJson } from "../report/json.js";
+import { toSarif } from "../report/sarif.js";
+import { addImageOptions, endProgress, openOptions, progress, toolVersion } from "./common.js";
+
+type Format = "text" | "json" | "sarif";
+
+/** `--json` is kept as another way to say `--format json`. */
+function formatOf(o: { format?: Format; json?: boolean }): Format {
+  if (o.json && o.format && o.format !== "json") throw new InputError(`--json and --format ${o.format} disagree: give one of them`);
+  return o.json ? "json" : (o.format ?? "text");
+}
 
 export function registerAnalyze(program: Command): void {
   const cmd = program
     .command("analyze")
     .summary("explain why an image is fat: sizes, layers, waste, content classes and findings")
     .argument("<image>", "image reference (NAME[:TAG], docker-daemon:, docker-archive:, oci:, oci-archive:, docker://)")
-    .option("--json", "print one JSON document (schema in README)")
+    .addOption(new Option("--format <format>", "output: a readable report, one JSON document (schemas/analyze.schema.json), or SARIF 2.1.0 findings").choices(["text", "json", "sarif"]))
+    .option("--json", "same as --format json")
     .option("--top <n>", "how many largest files and directories to list", "10")
     .option("-q, --quiet", "no progress on stderr")
     .addHelpText(
@@ -19,23 +32,31 @@ Examples:
   imgdiet analyze golang:1.19
   imgdiet analyze docker-archive:image.tar --top 20
   imgdiet analyze oci:./layout:app --json | jq .efficiency
+  imgdiet analyze app:1 --format sarif > imgdiet.sarif
   imgdiet analyze docker://localhost:5000/team/app:1.0 --platform linux/arm64`,
     );
-  addImageOptions(cmd).action(async (ref: string, o: { json?: boolean; top: string; quiet?: boolean; platform?: string; authfile?: string; insecure?: boolean }) => {
-    const say = progress(o.quiet);
-    say?.(`reading ${ref}…`);
-    const image = await open(ref, openOptions(o));
-    try {
-      const top = Number.parseInt(o.top, 10);
-      const a = await analyze(image, {
-        top: Number.isFinite(top) && top > 0 ? top : 10,
-        onProgress: (d, t) => say?.(`layers read: ${d}/${t}`),
-      });
-      endProgress(o.quiet);
-      if (o.json) printJson(a);
-      else process.stdout.write(renderAnalysisText(a));
-    } finally {
-      await image.close();
-    }
-  });
+  addImageOptions(cmd).action(
+    async (ref: string, o: { format?: Format; json?: boolean; top: string; quiet?: boolean; platform?: string; authfile?: string; insecure?: boolean }) => {
+      const format = formatOf(o);
+      const say = progress(o.quiet);
+      say?.(`reading ${ref}…`);
+      const image = await open(ref, openOptions(o));
+      try {
+        const top = Number.parseInt(o.top, 10);
+        const a = await analyze(image, {
+          top: Number.isFinite(top) && top > 0 ? top : 10,
+          onProgress: (d, t) => say?.(`layers read: ${d}/${t}`),
+        });
+        endProgress(o.quiet);
+        if (format === "json") process.stdout.write(renderJson(a));
+        else if (format === "sarif") {
+          const version = toolVersion();
+          const log = toSarif({ findings: a.findings, rules: IMAGE_RULES, tool: { name: "imgdiet", ...(version ? { version } : {}) }, image: a.reference });
+          process.stdout.write(renderJson(log));
+        } else process.stdout.write(renderAnalysisText(a));
+      } finally {
+        await image.close();
+      }
+    },
+  );
 }

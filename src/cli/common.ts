@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { ImgdietError } from "../errors.js";
+import { renderJson } from "../report/json.js";
 import { parsePlatform } from "../image/platform.js";
 import type { OpenOptions } from "../image/transport.js";
 
@@ -29,8 +31,19 @@ export function endProgress(quiet: boolean | undefined): void {
   if (!quiet && process.stderr.isTTY) process.stderr.write("\r\x1b[K");
 }
 
+/** Print one JSON document on stdout (what every `--json` does). */
 export function printJson(doc: unknown): void {
-  process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
+  process.stdout.write(renderJson(doc));
+}
+
+/** imgdiet's version, from the package.json two levels above this file (dist/cli/ or src/cli/). */
+export function toolVersion(): string | undefined {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: unknown };
+    return typeof pkg.version === "string" ? pkg.version : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Exit with the error's code and one line, no stack (unless --debug). */

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { copy } from "../image/open.js";
+import { copyDocument } from "../image/copy-schema.js";
 import { addImageOptions, openOptions, printJson } from "./common.js";
 
 export function registerCopy(program: Command): void {
@@ -8,7 +9,7 @@ export function registerCopy(program: Command): void {
     .summary("copy an image between any two transports (config and layer digests kept)")
     .argument("<source>", "image reference to read")
     .argument("<destination>", "image reference to write")
-    .option("--json", "print the result as JSON")
+    .option("--json", "print the result as one JSON document (schemas/copy.schema.json)")
     .addHelpText(
       "after",
       `
@@ -19,7 +20,7 @@ Examples:
     );
   addImageOptions(cmd).action(async (src: string, dst: string, o: { json?: boolean; platform?: string; authfile?: string; insecure?: boolean }) => {
     const r = await copy(src, dst, openOptions(o));
-    if (o.json) printJson(r);
+    if (o.json) printJson(copyDocument(r));
     else process.stdout.write(`${r.reference} ${r.digest}\n`);
   });
 }

@@ -3,8 +3,10 @@ import { CheckFailed, InputError } from "../errors.js";
 import { diet } from "../diet/diet.js";
 import { STRATEGY_NAMES, type StrategyName } from "../diet/config.js";
 import { renderLeaderboardText } from "../report/leaderboard-text.js";
+import { dietDocument } from "../diet/diet-schema.js";
 import { printJson } from "./common.js";
-import { addProbeOptions, probesFromFlags, probeTimeoutsFromFlags, type ProbeFlags } from "./probe-flags.js";
+import { addProbeOptions } from "./probe-flags.js";
+import { probesFromFlags, probeTimeoutsFromFlags, type ProbeFlags } from "../probe/flags.js";
 
 interface DietFlags extends ProbeFlags {
   file?: string;
@@ -43,7 +45,7 @@ export function registerDiet(program: Command): void {
     .option("--keep-candidates", "keep every candidate image (imgdiet-diet/NAME:STRATEGY)")
     .option("--strict", "verification also compares stderr")
     .option("-q, --quiet", "no progress lines on stderr")
-    .option("--json", "print the leaderboard as one JSON document")
+    .option("--json", "print the leaderboard as one JSON document (schemas/diet.schema.json)")
     .addHelpText(
       "after",
       `
@@ -78,7 +80,7 @@ Examples:
       strategies: parseStrategies(o.strategies),
       onLog: o.quiet ? undefined : (l) => process.stderr.write(`${l}\n`),
     });
-    if (o.json) printJson(r);
+    if (o.json) printJson(dietDocument(r));
     else process.stdout.write(renderLeaderboardText(r));
     if (!r.winner) throw new CheckFailed("no candidate verified: nothing tagged");
   });

@@ -2,8 +2,10 @@ import type { Command } from "commander";
 import { CheckFailed } from "../errors.js";
 import { slim } from "../slim/slim.js";
 import { renderSlimText } from "../report/slim-text.js";
+import { slimDocument } from "../slim/slim-schema.js";
 import { addImageOptions, printJson } from "./common.js";
-import { addProbeOptions, probesFromFlags, probeTimeoutsFromFlags, type ProbeFlags } from "./probe-flags.js";
+import { addProbeOptions } from "./probe-flags.js";
+import { probesFromFlags, probeTimeoutsFromFlags, type ProbeFlags } from "../probe/flags.js";
 import { splitArgs } from "../probe/probes-file.js";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -22,7 +24,7 @@ export function registerSlim(program: Command): void {
     .option("--keep-shell", "keep /bin/sh and what it needs")
     .option("--cmd <command>", "what to run instead of the image's Entrypoint + Cmd")
     .option("--list", "list every kept path with its reasons")
-    .option("--json", "print one JSON document: kept paths with reasons, removed bytes, verification")
+    .option("--json", "print one JSON document (schemas/slim.schema.json): kept paths with reasons, removed bytes, verification")
     .addHelpText(
       "after",
       `
@@ -42,7 +44,7 @@ Examples:
         exclude: o.exclude, keepShell: o.keepShell, cmd: o.cmd ? splitArgs(o.cmd) : undefined, timeoutMs, readyTimeoutMs,
         onLog: o.json ? undefined : (l) => process.stderr.write(`${l}\n`),
       });
-      if (o.json) printJson(r);
+      if (o.json) printJson(slimDocument(r));
       else process.stdout.write(renderSlimText(r, { listKept: o.list }));
       if (r.verify && !r.verify.passed) {
         const what = r.verify.originalFailed ? `the original image fails its own probes: ${r.verify.firstDifference}` : `the slim image differs: ${r.verify.firstDifference}`;

@@ -1,12 +1,13 @@
 import type { Command } from "commander";
 import { CheckFailed } from "../errors.js";
-import { open } from "../image/open.js";
 import { parseReference } from "../image/reference.js";
-import { connectEngine } from "../engine/client.js";
+import { connectEngine } from "../engine/index.js";
+import { probesFromFlags, probeTimeoutsFromFlags, type ProbeFlags } from "../probe/flags.js";
 import { defaultProbes } from "../probe/probes-file.js";
 import { verifyImages } from "../probe/verify.js";
+import { verifyDocument } from "../probe/verify-schema.js";
 import { printJson } from "./common.js";
-import { addProbeOptions, probesFromFlags, probeTimeoutsFromFlags, type ProbeFlags } from "./probe-flags.js";
+import { addProbeOptions } from "./probe-flags.js";
 
 export function registerVerify(program: Command): void {
   const cmd = program
@@ -15,7 +16,7 @@ export function registerVerify(program: Command): void {
     .argument("<original>", "the image that defines right behaviour (in the engine)")
     .argument("<candidate>", "the image to check (in the engine)")
     .option("--strict", "also compare stderr")
-    .option("--json", "print the verdicts as JSON")
+    .option("--json", "print the verdicts as one JSON document (schemas/verify.schema.json)")
     .addHelpText(
       "after",
       `
@@ -25,19 +26,15 @@ Examples:
     );
   addProbeOptions(cmd).action(async (original: string, candidate: string, o: ProbeFlags & { strict?: boolean; json?: boolean }) => {
     const timeouts = probeTimeoutsFromFlags(o);
-    await connectEngine();
+    const engine = await connectEngine();
     for (const r of [original, candidate]) {
       const ref = parseReference(r);
       if (ref.transport !== "docker-daemon") throw new CheckFailed(`${r}: verify runs images in the engine; copy it there first (imgdiet copy ${r} docker-daemon:NAME)`);
     }
-    let probes = await probesFromFlags(o);
-    if (!probes) {
-      const img = await open(original);
-      probes = defaultProbes(img.config);
-      await img.close();
-    }
-    const report = await verifyImages(parseName(original), parseName(candidate), probes, { strict: o.strict, ...timeouts });
-    if (o.json) printJson(report);
+    // Default probes need only the original's run configuration: the engine's inspect, no export.
+    const probes = (await probesFromFlags(o)) ?? defaultProbes(await engine.images.inspect(parseName(original)));
+    const report = await verifyImages(parseName(original), parseName(candidate), probes, { engine, strict: o.strict, ...timeouts });
+    if (o.json) printJson(verifyDocument(report));
     else {
       for (const p of report.probes) process.stdout.write(`${p.passed ? "✓" : "✗"} ${p.name}${p.difference ? `: ${p.difference}` : ""}\n`);
       process.stdout.write(report.passed ? "verified: same behaviour\n" : `differs: ${report.firstDifference}\n`);

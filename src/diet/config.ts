@@ -22,6 +22,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import { InputError } from "../errors.js";
+import { familiarRepository, splitImageName } from "../image/reference.js";
 
 /**
  * The built-in table: official images whose smaller variants are published under the same repository.
@@ -102,22 +103,13 @@ export async function loadDietConfig(opts: { file?: string; contextDir?: string 
 
 /** `docker.io/library/golang` → `golang`: how FROM lines and the table name the same repository. */
 export function normaliseRepo(repo: string): string {
-  return repo.replace(/^(docker\.io|index\.docker\.io|registry-1\.docker\.io)\//, "").replace(/^library\//, "");
+  return familiarRepository(repo);
 }
 
 /** Split a FROM reference into repository, tag and digest (no defaults applied). */
 export function splitBase(ref: string): { repo: string; tag?: string; digest?: string } {
-  let rest = ref;
-  let digest: string | undefined;
-  const at = rest.indexOf("@");
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  }
-  const slash = rest.lastIndexOf("/");
-  const colon = rest.lastIndexOf(":");
-  if (colon > slash) return { repo: rest.slice(0, colon), tag: rest.slice(colon + 1), ...(digest ? { digest } : {}) };
-  return { repo: rest, ...(digest ? { digest } : {}) };
+  const { name, ...rest } = splitImageName(ref);
+  return { repo: name, ...rest };
 }
 
 /** The variants of `base` the table lists, as full references, in the order to try them. */

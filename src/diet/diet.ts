@@ -3,22 +3,22 @@
  * with the same probes, rank them, tag the smallest verified one, and remove everything else.
  *
  * The original's probe results are taken once (they are also the proof that the original passes its
- * own probes) and every candidate is compared with them: the same comparison as `verifyImages`, without
+ * own probes) and every candidate is verified against them by `verifyImages` (probe/verify.ts), without
  * running the original again for each candidate.
  */
 import { readFile, rm, stat } from "node:fs/promises";
 import { basename, isAbsolute, resolve } from "node:path";
 import { CheckFailed, InputError } from "../errors.js";
-import { connectEngine, imageExists, imageSize, inspectImage, removeImage, tagImage } from "../engine/client.js";
+import { connectEngine, type Engine } from "../engine/index.js";
 import type { Probe, ProbeResult, ProbeRunOptions } from "../probe/types.js";
-import { runProbe } from "../engine/run.js";
+import { runProbe } from "../probe/run.js";
 import { copy } from "../image/open.js";
 import { parseReference } from "../image/reference.js";
-import { humanSize } from "../units.js";
 import { defaultProbes } from "../probe/probes-file.js";
-import { compareResults, failureOf, type ProbeVerdict, type VerifyReport } from "../probe/verify.js";
+import { failureOf } from "../probe/compare.js";
+import { verifyImages } from "../probe/verify.js";
 import { loadDietConfig, STRATEGY_NAMES, type StrategyName } from "./config.js";
-import { makeRow, pickWinner, rankRows, scoreBand, type Band, type LeaderboardRow, type RowInput } from "./leaderboard.js";
+import { makeRow, pickWinner, rankRows, type LeaderboardRow, type RowInput } from "./leaderboard.js";
 import {
   cleanBuild,
   type AnyStrategy,
@@ -74,11 +74,11 @@ export interface DietResult {
   mode: "dockerfile" | "image";
   dockerfile?: string;
   name: string;
-  original: { image: string; size: number; sizeHuman: string; band: Band };
+  original: { image: string; size: number };
   probes: string[];
   /** Ranked: verified smallest first, then the rest. */
   leaderboard: LeaderboardRow[];
-  winner?: { strategy: string; image: string; size: number; sizeHuman: string; reduction: number; band: Band };
+  winner?: { strategy: string; image: string; size: number; reduction: number };
   /** The rewritten Dockerfile the multi-stage strategy left next to the original (when it verified). */
   dietDockerfile?: string;
   /** Candidate images removed at the end. */
@@ -139,27 +139,6 @@ async function resolveSource(o: DietOptions): Promise<{ mode: "dockerfile"; sour
   return { mode: "dockerfile", source: { contextDir, dockerfile, dockerfileText } };
 }
 
-/** Compare a candidate with the original's results for every probe. */
-async function verifyAgainst(
-  candidate: string,
-  probes: readonly Probe[],
-  originals: ReadonlyMap<string, ProbeResult>,
-  strict: boolean,
-  runOpts: ProbeRunOptions,
-  log: (l: string) => void,
-): Promise<VerifyReport> {
-  const verdicts: ProbeVerdict[] = [];
-  for (const probe of probes) {
-    log(`verifying probe "${probe.name}" on ${candidate}`);
-    const original = originals.get(probe.name)!;
-    const cand = await runProbe(candidate, probe, runOpts);
-    const diff = compareResults(probe, original, cand, strict);
-    verdicts.push({ name: probe.name, passed: diff === undefined, ...(diff ? { difference: `probe "${probe.name}": ${diff}` } : {}), original, candidate: cand });
-  }
-  const first = verdicts.find((v) => !v.passed);
-  return { passed: first === undefined, originalFailed: false, probes: verdicts, ...(first?.difference ? { firstDifference: first.difference } : {}) };
-}
-
 function rowFromOutcome(strategy: string, outcome: Outcome, ms: number, extra: Partial<RowInput> = {}): RowInput {
   switch (outcome.kind) {
     case "candidate":
@@ -175,12 +154,12 @@ function rowFromOutcome(strategy: string, outcome: Outcome, ms: number, extra: P
  * Tag `image` as `tag`; an image the tag named before and that is left without a name is removed —
  * unless it is `protect` (the original: `imgdiet diet app:diet` must not delete the user's image).
  */
-async function tagResult(image: string, tag: string, protect: string): Promise<void> {
-  const previous = await inspectImage(tag).then((i) => i.Id, () => undefined);
-  await tagImage(image, tag);
-  if (previous && previous !== protect && previous !== (await inspectImage(tag)).Id) {
-    const left = await inspectImage(previous).catch(() => undefined);
-    if (left && (left.RepoTags ?? []).length === 0) await removeImage(previous).catch(() => undefined);
+async function tagResult(engine: Engine, image: string, tag: string, protect: string): Promise<void> {
+  const previous = await engine.images.inspect(tag).then((i) => i.id, () => undefined);
+  await engine.images.tag(image, tag);
+  if (previous && previous !== protect && previous !== (await engine.images.inspect(tag)).id) {
+    const left = await engine.images.inspect(previous).catch(() => undefined);
+    if (left && left.repoTags.length === 0) await engine.images.remove(previous).catch(() => undefined);
   }
 }
 
@@ -188,7 +167,7 @@ async function tagResult(image: string, tag: string, protect: string): Promise<v
 export async function diet(o: DietOptions): Promise<DietResult> {
   const started = Date.now();
   const log = o.onLog ?? (() => undefined);
-  await connectEngine();
+  const engine = await connectEngine();
   const src = await resolveSource(o);
   const config = await loadDietConfig({ file: o.config, contextDir: src.mode === "dockerfile" ? src.source.contextDir : undefined });
   const enabled = new Set<StrategyName>(o.strategies ?? config.strategies ?? STRATEGY_NAMES);
@@ -201,7 +180,7 @@ export async function diet(o: DietOptions): Promise<DietResult> {
     name = imageNameFrom(basename(src.source.contextDir));
     original = `imgdiet-diet/${name}:original`;
     log(`building the original ${original} from ${src.source.dockerfile}`);
-    await cleanBuild({
+    await cleanBuild(engine, {
       contextDir: src.source.contextDir,
       dockerfile: src.source.dockerfile,
       tag: original,
@@ -215,7 +194,7 @@ export async function diet(o: DietOptions): Promise<DietResult> {
     const repo = ref.transport === "docker-daemon" ? ref.name : ref.transport === "registry" ? ref.repository : (ref.ref ?? basename(ref.path));
     name = imageNameFrom(basename(repo.replace(/[@:][^/]*$/, "")));
     if (ref.transport === "docker-daemon") {
-      if (!(await imageExists(ref.name))) throw new InputError(`image not found in the engine: ${ref.name}`);
+      if (!(await engine.images.exists(ref.name))) throw new InputError(`image not found in the engine: ${ref.name}`);
       original = ref.name;
     } else {
       original = `imgdiet-diet/${name}:original`;
@@ -229,16 +208,16 @@ export async function diet(o: DietOptions): Promise<DietResult> {
   const removed: string[] = [];
   let succeeded = false;
   try {
-    const originalInfo = await inspectImage(original);
-    const originalSize = originalInfo.Size;
-    const probes = o.probes ?? defaultProbes({ config: { ExposedPorts: originalInfo.Config?.ExposedPorts ?? {} } });
+    const originalInfo = await engine.images.inspect(original);
+    const originalSize = originalInfo.size;
+    const probes = o.probes ?? defaultProbes(originalInfo);
     const probeRun = o.probeRun ?? {};
 
     // The original must pass its own probes, or nothing can be verified.
     const originalResults = new Map<string, ProbeResult>();
     for (const probe of probes) {
       log(`running probe "${probe.name}" on the original`);
-      const r = await runProbe(original, probe, probeRun);
+      const r = await runProbe(original, probe, { ...probeRun, engine });
       const failure = originalFailure(r, probe);
       if (failure) {
         const err = firstLine(r.stderr);
@@ -255,10 +234,11 @@ export async function diet(o: DietOptions): Promise<DietResult> {
     };
     for (const step of CANDIDATE_STEPS) {
       const ref = `imgdiet-diet/${name}:${step}`;
-      if (ref !== original) await removeImage(ref).catch(() => undefined);
+      if (ref !== original) await engine.images.remove(ref).catch(() => undefined);
     }
 
     const ctx: DietContext = {
+      engine,
       name,
       original,
       originalSize,
@@ -271,7 +251,7 @@ export async function diet(o: DietOptions): Promise<DietResult> {
       strict: o.strict ?? false,
       probeRun,
       candidateRef,
-      verify: (image, l) => verifyAgainst(image, probes, originalResults, o.strict ?? false, probeRun, l),
+      verify: (image, l) => verifyImages(original, image, probes, { ...probeRun, engine, originalResults, strict: o.strict ?? false, onLog: l }),
       registerCandidate: (image) => void candidates.add(image),
     };
 
@@ -293,7 +273,7 @@ export async function diet(o: DietOptions): Promise<DietResult> {
           const extra: Partial<RowInput> = base ? { basedOn: base.strategy } : {};
           if (step.outcome.kind === "candidate") {
             extra.verify = step.verify;
-            extra.size = await imageSize(step.outcome.image);
+            extra.size = (await engine.images.inspect(step.outcome.image)).size;
           }
           refinedRows.push(rowFromOutcome(step.step, step.outcome, step.ms, extra));
         }
@@ -321,7 +301,7 @@ export async function diet(o: DietOptions): Promise<DietResult> {
           return;
         }
         const verify = await ctx.verify(outcome.image, slog);
-        const size = await imageSize(outcome.image);
+        const size = (await engine.images.inspect(outcome.image)).size;
         slog(`${verify.passed ? "verified" : `differs: ${verify.firstDifference}`}`);
         if (!verify.passed && outcome.files?.dockerfile && !o.keepCandidates) {
           await rm(outcome.files.dockerfile, { force: true });
@@ -347,9 +327,9 @@ export async function diet(o: DietOptions): Promise<DietResult> {
     const tag = o.tag ?? `${name}:diet`;
     let winnerInfo: DietResult["winner"];
     if (winner) {
-      await tagResult(winner.image!, tag, originalInfo.Id);
+      await tagResult(engine, winner.image!, tag, originalInfo.id);
       winner.winner = true;
-      winnerInfo = { strategy: winner.strategy, image: tag, size: winner.size!, sizeHuman: winner.sizeHuman!, reduction: winner.reduction!, band: winner.band! };
+      winnerInfo = { strategy: winner.strategy, image: tag, size: winner.size!, reduction: winner.reduction! };
       log(`tagged the ${winner.strategy} candidate as ${tag}`);
     }
     for (const r of rows) {
@@ -359,7 +339,7 @@ export async function diet(o: DietOptions): Promise<DietResult> {
     }
     if (!o.keepCandidates) {
       for (const c of candidates) {
-        await removeImage(c);
+        await engine.images.remove(c);
         removed.push(c);
       }
     }
@@ -371,7 +351,7 @@ export async function diet(o: DietOptions): Promise<DietResult> {
       mode: src.mode,
       ...(src.mode === "dockerfile" ? { dockerfile: src.source.dockerfile } : {}),
       name,
-      original: { image: original, size: originalSize, sizeHuman: humanSize(originalSize), band: scoreBand(originalSize) },
+      original: { image: original, size: originalSize },
       probes: probes.map((p) => p.name),
       leaderboard: rankRows(rows),
       ...(winnerInfo ? { winner: winnerInfo } : {}),
@@ -381,8 +361,8 @@ export async function diet(o: DietOptions): Promise<DietResult> {
     };
   } finally {
     if (!succeeded) {
-      for (const c of candidates) await removeImage(c).catch(() => undefined);
-      if (ownOriginal) await removeImage(original).catch(() => undefined);
+      for (const c of candidates) await engine.images.remove(c).catch(() => undefined);
+      if (ownOriginal) await engine.images.remove(original).catch(() => undefined);
     }
   }
 }

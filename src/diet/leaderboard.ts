@@ -1,30 +1,9 @@
 /**
- * The leaderboard: every strategy's outcome with its size as `docker images` reports it, how many times
- * smaller than the original it is, the seed scenario's score band, and whether it verified.
+ * The leaderboard: every strategy's outcome with its size in bytes as `docker images` reports it, how
+ * many times smaller than the original it is, and whether it verified. (Human sizes and the seed
+ * scenario's score bands are the text renderer's: report/leaderboard-text.ts, report/score-band.ts.)
  */
-import { humanSize } from "../units.js";
 import type { VerifyReport } from "../probe/verify.js";
-
-/**
- * The score bands of the seed scenario (ICTSC 2020 「ダイエットしようぜ!」), in MB as `docker images`
- * counts them (1 MB = 1000² bytes): the first band whose limit the size does not exceed.
- */
-export const SCORE_BANDS = [
-  { limit: 10_000_000, label: "≤ 10 MB", score: 100 },
-  { limit: 100_000_000, label: "≤ 100 MB", score: 70 },
-  { limit: 400_000_000, label: "≤ 400 MB", score: 40 },
-] as const;
-
-export interface Band {
-  label: string;
-  /** Percent of the points the seed scenario gave for an image of this size. */
-  score: number;
-}
-
-export function scoreBand(bytes: number): Band {
-  const b = SCORE_BANDS.find((x) => bytes <= x.limit);
-  return b ? { label: b.label, score: b.score } : { label: "> 400 MB", score: 0 };
-}
 
 export type RowStatus = "verified" | "differs" | "failed" | "skipped" | "not applicable";
 
@@ -46,10 +25,8 @@ export interface LeaderboardRow {
   kept?: boolean;
   /** Bytes, exactly as `docker images` reports them. */
   size?: number;
-  sizeHuman?: string;
   /** Original size divided by this size. */
   reduction?: number;
-  band?: Band;
   verified: boolean;
   firstDifference?: string;
   probes?: ProbeVerdictSummary[];
@@ -95,9 +72,7 @@ export function makeRow(input: RowInput, originalSize: number): LeaderboardRow {
     status: verified ? "verified" : "differs",
     ...(input.image ? { image: input.image } : {}),
     size,
-    sizeHuman: humanSize(size),
     reduction: size > 0 ? Math.round((originalSize / size) * 10) / 10 : 0,
-    band: scoreBand(size),
     verified,
     ...(input.verify?.firstDifference ? { firstDifference: input.verify.firstDifference } : {}),
     ...(input.verify ? { probes: input.verify.probes.map((p) => ({ name: p.name, passed: p.passed, ...(p.difference ? { difference: p.difference } : {}) })) } : {}),

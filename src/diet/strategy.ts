@@ -22,8 +22,7 @@
  *   program reads, which probes cannot prove safe in general.
  * - `docker export | docker import` flattening: loses the image config (CMD, ENV, USER, EXPOSE).
  */
-import { buildImage, type BuildOptions, type BuildResult } from "../engine/build.js";
-import { inspectImage, removeImage } from "../engine/client.js";
+import type { BuildOptions, BuildResult, Engine } from "../engine/index.js";
 import type { Probe, ProbeResult, ProbeRunOptions } from "../probe/types.js";
 import type { VerifyReport } from "../probe/verify.js";
 import type { DietConfig, StrategyName } from "./config.js";
@@ -39,6 +38,8 @@ export interface DietSource {
 }
 
 export interface DietContext {
+  /** The engine the diet runs on. */
+  engine: Engine;
   /** Short name the run's images are tagged under (`imgdiet-diet/NAME:…`). */
   name: string;
   /** The original image in the engine (a name or id `docker run` accepts). */
@@ -147,15 +148,15 @@ export class BuildLogIds {
  * a failed build, the last step that succeeded (`docker images` would list them as `<none>`). Images
  * with a tag, images that are parents of others (the engine refuses) and `keep` are left alone.
  */
-async function removeCreated(ids: readonly string[], keep: string | undefined): Promise<void> {
+async function removeCreated(engine: Engine, ids: readonly string[], keep: string | undefined): Promise<void> {
   const bare = (id: string) => id.replace(/^sha256:/, "");
   const keepId = keep ? bare(keep) : undefined;
   for (const id of [...ids].reverse()) {
     if (keepId && keepId.startsWith(bare(id))) continue;
     try {
-      const info = await inspectImage(id);
-      if ((info.RepoTags ?? []).some((t) => t !== "<none>:<none>")) continue;
-      await removeImage(id);
+      const info = await engine.images.inspect(id);
+      if (info.repoTags.length > 0) continue;
+      await engine.images.remove(id);
     } catch {
       /* gone already (removed with a child), or has children: not dangling */
     }
@@ -167,12 +168,12 @@ async function removeCreated(ids: readonly string[], keep: string | undefined): 
  * tagged result is removed, whether the build succeeded or failed. When `opts.tag` already named
  * another image and that image is left without a name, it is removed too.
  */
-export async function cleanBuild(opts: BuildOptions): Promise<BuildResult> {
+export async function cleanBuild(engine: Engine, opts: BuildOptions): Promise<BuildResult> {
   const ids = new BuildLogIds();
-  const previous = opts.tag ? await inspectImage(opts.tag).then((i) => i.Id, () => undefined) : undefined;
+  const previous = opts.tag ? await engine.images.inspect(opts.tag).then((i) => i.id, () => undefined) : undefined;
   let result: BuildResult | undefined;
   try {
-    result = await buildImage({
+    result = await engine.build({
       ...opts,
       onLog: (line) => {
         ids.onLine(line);
@@ -181,7 +182,7 @@ export async function cleanBuild(opts: BuildOptions): Promise<BuildResult> {
     });
     return result;
   } finally {
-    await removeCreated(ids.created, result?.imageId);
-    if (previous && previous !== result?.imageId) await removeCreated([previous], result?.imageId);
+    await removeCreated(engine, ids.created, result?.imageId);
+    if (previous && previous !== result?.imageId) await removeCreated(engine, [previous], result?.imageId);
   }
 }

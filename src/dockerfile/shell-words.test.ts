@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { quoteShellWord, shellFlag, splitCommands, tokenizeShell, type ShellWord } from "./shell-words.js";
+import { commandWords, quoteShellWord, shellFlag, splitArgs, splitCommands, tokenizeShell, type ShellWord } from "./shell-words.js";
 
 const words = (text: string) => tokenizeShell(text).flatMap((t) => (t.kind === "word" ? [t] : []));
 const values = (text: string) => words(text).map((w) => w.value);
@@ -55,5 +55,22 @@ describe("quoteShellWord", () => {
     expect(shellFlag("-ldflags", "-s -w")).toBe('-ldflags="-s -w"');
     expect(shellFlag("-tags", "netgo")).toBe("-tags=netgo");
     expect(shWords(shellFlag("-ldflags", "-X 'main.v=1' -s"))).toEqual(["-ldflags=-X 'main.v=1' -s"]);
+  });
+});
+
+describe("commandWords and splitArgs (the same lexer for slim and probes)", () => {
+  it("names the programs of a script, not redirect targets or VAR= prefixes", () => {
+    const { programs, words } = commandWords(`cd /src && CGO_ENABLED=0 exec go run "hash file.go" > /tmp/out 2>&1; env python3 x.py | tee log`);
+    expect(programs).toEqual(["cd", "go", "env", "python3", "tee"]);
+    expect(words).toEqual(["/src", "run", "hash file.go", "/tmp/out", "2", "1", "x.py", "log"]);
+  });
+
+  it("splits arguments like sh without expanding, and refuses what sh would not pass as one", () => {
+    const text = `a  'b c' "d \\"e\\"" f\\ g '' $HOME`;
+    expect(splitArgs(text)).toEqual(["a", "b c", 'd "e"', "f g", "", "$HOME"]);
+    expect(splitArgs(text).slice(0, 5)).toEqual(shWords(text.replace(" $HOME", "")));
+    expect(() => splitArgs(`sh -c 'x`)).toThrow(/unterminated ' quote/);
+    expect(() => splitArgs(`echo "x`)).toThrow(/unterminated " quote/);
+    expect(() => splitArgs(`a | b`)).toThrow(/unquoted "\|"/);
   });
 });

@@ -1,8 +1,15 @@
 /**
- * A small POSIX-shell lexer: enough to read the commands a Dockerfile hands to `/bin/sh -c` (RUN, and the
- * shell forms of CMD and ENTRYPOINT) — words with their quoting removed, the operators between commands,
- * and whether a word depends on the shell at run time (parameter expansion, command substitution, globs).
- * It does not evaluate anything; callers use `dynamic` to refuse what only a real shell could decide.
+ * The one shell-word splitter. A small POSIX-shell lexer: enough to read the commands a Dockerfile hands
+ * to `/bin/sh -c` (RUN, and the shell forms of CMD and ENTRYPOINT), the `sh -c` script of an image's
+ * command (slim/command.ts) and argument strings of probes and `--cmd` (splitArgs) — words with their
+ * quoting removed, the operators between commands, and whether a word depends on the shell at run time
+ * (parameter expansion, command substitution, globs). It does not evaluate anything; callers use
+ * `dynamic` to refuse what only a real shell could decide.
+ *
+ * Why not shell-quote (checked with 1.12's parse): it returns no source text for a word (rewrites edit
+ * `raw`), substitutes or drops `$VAR` through its env callback so `'$HOME'` and `$HOME` come back the
+ * same (no way to flag dynamic words), splits an unquoted `$(date +%s)` into "$", "(", "date", "+%s",
+ * ")", and accepts an unterminated quote silently (a probes file must report it).
  */
 
 export interface ShellWord {
@@ -13,6 +20,8 @@ export interface ShellWord {
   value: string;
   /** True when the shell would change the word: `$…`, backticks, `~`, or an unquoted glob character. */
   dynamic: boolean;
+  /** Set when the word runs into the end of the text inside a quote (which one). */
+  unterminated?: "'" | '"';
 }
 
 export interface ShellOperator {
@@ -79,6 +88,7 @@ export function tokenizeShell(text: string): ShellToken[] {
     const start = i;
     let value = "";
     let dynamic = false;
+    let unterminated: "'" | '"' | undefined;
     while (i < text.length && !" \t\r".includes(text[i]) && !ONE_CHAR_OPS.includes(text[i])) {
       const ch = text[i];
       if (ch === "\\") {
@@ -86,6 +96,7 @@ export function tokenizeShell(text: string): ShellToken[] {
         i += 2;
       } else if (ch === "'") {
         const end = text.indexOf("'", i + 1);
+        if (end < 0) unterminated = "'";
         const stop = end < 0 ? text.length : end;
         value += text.slice(i + 1, stop);
         i = stop + 1;
@@ -102,6 +113,7 @@ export function tokenizeShell(text: string): ShellToken[] {
             i = end;
           } else value += text[i++];
         }
+        if (i >= text.length) unterminated = '"';
         i++;
       } else if (ch === "$" || ch === "`") {
         dynamic = true;
@@ -114,7 +126,9 @@ export function tokenizeShell(text: string): ShellToken[] {
         i++;
       }
     }
-    tokens.push({ kind: "word", raw: text.slice(start, Math.min(i, text.length)), value, dynamic });
+    const word: ShellWord = { kind: "word", raw: text.slice(start, Math.min(i, text.length)), value, dynamic };
+    if (unterminated) word.unterminated = unterminated;
+    tokens.push(word);
   }
   return tokens;
 }
@@ -139,6 +153,62 @@ export function splitCommands(tokens: ShellToken[]): ShellCommand[] {
   }
   if (words.length > 0 || commands.length === 0) commands.push({ words, next: null });
   return commands;
+}
+
+/** Operators that only redirect: the word after them is a file, not a command. */
+const REDIRECTIONS = new Set([">", "<", ">>", "<<", ">&", "<&", ">|", "<>"]);
+
+/**
+ * The words of a shell script that name programs (first word of each simple command, after
+ * `VAR=value` prefixes and keywords) and the other words, for a best-effort static reading of
+ * `sh -c "go run hash.go"`. Expansions are left as written.
+ */
+export function commandWords(script: string): { programs: string[]; words: string[] } {
+  const programs: string[] = [];
+  const words: string[] = [];
+  let expectProgram = true;
+  let redirectTarget = false;
+  for (const t of tokenizeShell(script)) {
+    if (t.kind === "op") {
+      if (REDIRECTIONS.has(t.op)) redirectTarget = true;
+      else expectProgram = true;
+      continue;
+    }
+    const w = t.value;
+    if (redirectTarget) {
+      redirectTarget = false;
+      words.push(w);
+      continue;
+    }
+    if (expectProgram && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) continue; // VAR=value prefix
+    if (expectProgram && ["exec", "command", "nohup", "env", "time", "then", "do", "else", "if", "while"].includes(w)) {
+      if (w === "env" || w === "nohup" || w === "time") programs.push(w);
+      continue;
+    }
+    if (expectProgram) {
+      programs.push(w);
+      expectProgram = false;
+    } else words.push(w);
+  }
+  return { programs, words };
+}
+
+/**
+ * Split an argument string (a probe's `args`, `--cmd`) into argv the way `sh` would, without
+ * expanding anything: `$HOME` stays as written. Operators (`|`, `;`, `>`, …) must be quoted;
+ * throws Error for them and for an unterminated quote (callers wrap it in an InputError).
+ */
+export function splitArgs(line: string): string[] {
+  const out: string[] = [];
+  for (const t of tokenizeShell(line)) {
+    if (t.kind === "op") {
+      if (t.op === "\n") continue;
+      throw new Error(`unquoted ${JSON.stringify(t.op)}: quote it to pass it as an argument`);
+    }
+    if (t.unterminated) throw new Error(`unterminated ${t.unterminated} quote`);
+    out.push(t.value);
+  }
+  return out;
 }
 
 const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;

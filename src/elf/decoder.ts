@@ -129,7 +129,7 @@ export class ElfDecoder {
     return this.section(await this.readExact(eh.shoff, eh.shentsize, "section header 0"), 0);
   }
 
-  private checkEntSize(actual: number, min: number, field: string): void {
+  checkEntSize(actual: number, min: number, field: string): void {
     if (actual < min) throw this.corrupt(`${field} is ${actual}, expected at least ${min}`);
   }
 
@@ -139,9 +139,14 @@ export class ElfDecoder {
     if (count === 0 || eh.phoff === 0) return [];
     this.checkEntSize(eh.phentsize, this.is64 ? 56 : 32, "e_phentsize");
     const table = await this.readExact(eh.phoff, count * eh.phentsize, `program header table (${count} entries)`);
+    return this.decodeProgramHeaders(table, count, eh.phentsize);
+  }
+
+  /** Decode `count` program headers of `entsize` bytes each from a buffer holding the table. */
+  decodeProgramHeaders(table: Buffer, count: number, entsize: number): ProgramHeader[] {
     const out: ProgramHeader[] = [];
     for (let i = 0; i < count; i++) {
-      const o = i * eh.phentsize;
+      const o = i * entsize;
       const ph = this.is64
         ? {
             type: this.u32(table, o),
@@ -207,4 +212,10 @@ export class ElfDecoder {
     }
     return out;
   }
+}
+
+/** The text of a PT_INTERP segment: up to its first NUL. */
+export function interpreterText(bytes: Buffer): string {
+  const nul = bytes.indexOf(0);
+  return bytes.subarray(0, nul < 0 ? bytes.length : nul).toString("utf8");
 }

@@ -9,7 +9,8 @@
  */
 import type { RandomAccess } from "./random-access.js";
 import * as C from "./constants.js";
-import { ElfDecoder, type ProgramHeader, type SectionHeader } from "./decoder.js";
+import { interpreterText, type ElfDecoder, type ProgramHeader, type SectionHeader } from "./decoder.js";
+import { isElfMagic, readElfHead } from "./sniff.js";
 import { StringTable } from "./string-table.js";
 
 export interface ElfInfo {
@@ -41,12 +42,10 @@ export interface ElfInfo {
   flags1?: number;
 }
 
-const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+export { isElfMagic };
 
-/** True when `head` starts with the four ELF magic bytes. */
-export function isElfMagic(head: Buffer): boolean {
-  return head.length >= 4 && head.subarray(0, 4).equals(ELF_MAGIC);
-}
+/** The first read: enough for the file header, the program headers and PT_INTERP of usual layouts. */
+const HEAD_BYTES = 4096;
 
 const TYPES: Record<number, ElfInfo["type"]> = {
   [C.ET_REL]: "rel",
@@ -60,13 +59,13 @@ const TYPES: Record<number, ElfInfo["type"]> = {
  * InputError naming the problem when they are ELF but truncated or inconsistent.
  */
 export async function readElf(ra: RandomAccess): Promise<ElfInfo | undefined> {
-  const head = await ra.read(0, 64);
-  if (!isElfMagic(head)) return undefined;
-  const dec = ElfDecoder.fromIdent(head, ra);
-  const eh = dec.header(head);
+  // First step: the sniff's decoding of the head; the rest is read only when it lies beyond.
+  const first = readElfHead(await ra.read(0, HEAD_BYTES), ra);
+  if (!first) return undefined;
+  const { dec, header: eh } = first;
 
-  const phdrs = await dec.programHeaders(eh);
-  const interpreter = await readInterpreter(dec, phdrs);
+  const phdrs = first.complete ? first.phdrs : await dec.programHeaders(eh);
+  const interpreter = first.interpreter !== undefined ? (first.interpreter ?? undefined) : await readInterpreter(dec, phdrs);
   const dyn = await readDynamic(dec, phdrs);
   const { sections, shstrndx } = await dec.sectionHeaders(eh);
   const { hasSymtab, hasDebugInfo } = await inspectSections(dec, sections, shstrndx);
@@ -95,9 +94,7 @@ export async function readElf(ra: RandomAccess): Promise<ElfInfo | undefined> {
 async function readInterpreter(dec: ElfDecoder, phdrs: ProgramHeader[]): Promise<string | undefined> {
   const ph = phdrs.find((p) => p.type === C.PT_INTERP);
   if (!ph) return undefined;
-  const bytes = await dec.readExact(ph.offset, ph.filesz, "PT_INTERP segment");
-  const nul = bytes.indexOf(0);
-  return bytes.subarray(0, nul < 0 ? bytes.length : nul).toString("utf8");
+  return interpreterText(await dec.readExact(ph.offset, ph.filesz, "PT_INTERP segment"));
 }
 
 interface DynamicFacts {

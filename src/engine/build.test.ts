@@ -4,8 +4,9 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { InputError } from "../errors.js";
 import { BuildFailed, buildImage } from "./build.js";
-import { engine, inspectImage, removeImage } from "./client.js";
-import { runProbe } from "./run.js";
+import { inspectImage, removeImage } from "./client.js";
+import { listContainers } from "./container.js";
+import { runProbe } from "../probe/run.js";
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -48,7 +49,7 @@ describe("buildImage", () => {
     tags.push(tag);
     const lines: string[] = [];
     const { imageId } = await buildImage({ contextDir: join(root, "ctx"), tag, buildArgs: { FLAVOUR: "spicy" }, onLog: (l) => lines.push(l) });
-    expect(imageId).toBe((await inspectImage(tag)).Id);
+    expect(imageId).toBe((await inspectImage(tag)).id);
     expect(lines.some((l) => /^Step 1\/5 : FROM debian:bookworm/.test(l))).toBe(true);
     const r = await runProbe(tag, { kind: "command", name: "list" });
     expect(r.stdout.split("\n")).toEqual([
@@ -90,8 +91,8 @@ describe("buildImage", () => {
     expect(bf.message).not.toContain("\n");
     expect(bf.step).toBe("3/4");
     expect(bf.logTail).toContain(`${marker}-about-to-fail`);
-    const all = await engine().listContainers({ all: true });
-    expect(all.filter((c) => c.Command.includes(marker))).toEqual([]);
+    const all = await listContainers();
+    expect(all.filter((c) => c.command.includes(marker))).toEqual([]);
   });
 
   it("rejects a missing Dockerfile or context", async () => {

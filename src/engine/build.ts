@@ -3,7 +3,8 @@ import { randomBytes } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { InputError } from "../errors.js";
-import { engine, engineErrorMessage, engineStatus, inspectImage, rethrowUnreachable } from "./client.js";
+import { engineErrorMessage, engineStatus, rethrowUnreachable } from "../daemon/index.js";
+import { docker, inspectImage } from "./client.js";
 import { listContext, tarStream } from "./context-tar.js";
 
 export interface BuildOptions {
@@ -84,7 +85,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
 
   let response: NodeJS.ReadableStream;
   try {
-    response = await engine().buildImage(tarStream(entries), buildOpts);
+    response = await docker().buildImage(tarStream(entries), buildOpts);
   } catch (e) {
     if (engineStatus(e) !== undefined) throw new InputError(`build failed: ${engineErrorMessage(e)}`);
     return rethrowUnreachable(e);
@@ -150,9 +151,9 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
     const where = step ? ` at step ${step}${instruction ? ` (${oneLine(instruction, 80)})` : ""}` : "";
     throw new BuildFailed(`build failed${where}: ${oneLine(failure, 300)}`, step, instruction, failure, tail);
   }
-  if (opts.tag) imageId = (await inspectImage(opts.tag)).Id;
+  if (opts.tag) imageId = (await inspectImage(opts.tag)).id;
   if (!imageId) throw new InputError("build finished without reporting an image id");
-  if (!imageId.startsWith("sha256:") && /^[0-9a-f]+$/.test(imageId)) imageId = (await inspectImage(imageId)).Id;
+  if (!imageId.startsWith("sha256:") && /^[0-9a-f]+$/.test(imageId)) imageId = (await inspectImage(imageId)).id;
   return { imageId };
 }
 

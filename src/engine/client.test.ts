@@ -5,7 +5,8 @@ import { Readable } from "node:stream";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { EnvironmentError, InputError } from "../errors.js";
 import { buildImage } from "./build.js";
-import { connectEngine, engineAddress, exportImage, imageExists, imageSize, loadImage, removeImage, tagImage } from "./client.js";
+import { imageExists, images, inspectImage, removeImage, tagImage } from "./client.js";
+import { connectEngine } from "./engine.js";
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -47,39 +48,37 @@ describe("engine connection", () => {
     process.env.DOCKER_HOST = "tcp://127.0.0.1:1";
     await expect(connectEngine()).rejects.toThrow(/no container engine answers at tcp:\/\/127\.0\.0\.1:1/);
   });
-
-  it("parses DOCKER_HOST", () => {
-    expect(engineAddress({ DOCKER_HOST: "tcp://10.0.0.5:2375" })).toMatchObject({ options: { host: "10.0.0.5", port: 2375, protocol: "http" }, publishHost: "10.0.0.5" });
-    expect(engineAddress({ DOCKER_HOST: "unix:///run/user/1000/docker.sock" }).options).toEqual({ socketPath: "/run/user/1000/docker.sock" });
-    expect(engineAddress({}).options).toEqual({ socketPath: "/var/run/docker.sock" });
-    expect(() => engineAddress({ DOCKER_HOST: "ftp://x" })).toThrow(EnvironmentError);
-  });
 });
 
 describe("image helpers", () => {
   it("reports the size docker images shows", async () => {
-    const size = await imageSize(TAG);
+    const info = await inspectImage(TAG);
+    expect(info.id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(info.repoTags).toContain(TAG);
+    expect(info.config.Cmd).toEqual(["/bin/busybox", "true"]);
+    expect(info.os).toBe("linux");
+    const size = info.size;
     expect(size).toBeGreaterThanOrEqual(busyboxSize);
     expect(size).toBeLessThan(busyboxSize + 16 * 1024);
-    await expect(imageSize("imgdiet-test/absent:1")).rejects.toThrow("image not found in the engine: imgdiet-test/absent:1");
+    await expect(inspectImage("imgdiet-test/absent:1")).rejects.toThrow("image not found in the engine: imgdiet-test/absent:1");
   });
 
   it("tags, exports, removes and loads back", async () => {
     await tagImage(TAG, COPY);
     expect(await imageExists(COPY)).toBe(true);
     const chunks: Buffer[] = [];
-    for await (const c of await exportImage(COPY)) chunks.push(c as Buffer);
+    for await (const c of await images.export(COPY)) chunks.push(c as Buffer);
     const archive = Buffer.concat(chunks);
     expect(archive.includes(Buffer.from("manifest.json"))).toBe(true);
     await removeImage(COPY);
     expect(await imageExists(COPY)).toBe(false);
     await removeImage(COPY); // quiet when already gone
-    expect(await loadImage(Readable.from([archive]))).toEqual([COPY]);
+    expect(await images.load(Readable.from([archive]))).toEqual([COPY]);
     expect(await imageExists(COPY)).toBe(true);
   });
 
   it("rejects missing images and broken archives as input errors", async () => {
-    await expect(exportImage("imgdiet-test/absent:1")).rejects.toThrow("image not found in the engine: imgdiet-test/absent:1");
-    await expect(loadImage(Readable.from([Buffer.from("this is not a tar")]))).rejects.toThrow(InputError);
+    await expect(images.export("imgdiet-test/absent:1")).rejects.toThrow("image not found in the engine: imgdiet-test/absent:1");
+    await expect(images.load(Readable.from([Buffer.from("this is not a tar")]))).rejects.toThrow(InputError);
   });
 });

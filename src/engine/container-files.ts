@@ -5,8 +5,9 @@
 import { posix } from "node:path";
 import type { Readable } from "node:stream";
 import type Dockerode from "dockerode";
-import { engineStatus } from "./client.js";
-import { readFirstEntry, type TarHead } from "./tar-head.js";
+import { engineStatus } from "../daemon/index.js";
+import type { EntryType } from "../io/tar-header.js";
+import { readTar } from "../io/tar-reader.js";
 
 export interface PathStat {
   name: string;
@@ -17,6 +18,15 @@ export interface PathStat {
 }
 
 const HEAD_BYTES = 64 * 1024;
+
+/** The first entry of an archive-endpoint stream, with up to HEAD_BYTES of its content. */
+export interface TarHead {
+  name: string;
+  type: EntryType;
+  linkname: string;
+  size: number;
+  head: Buffer;
+}
 
 function statHeader(res: unknown): PathStat | null {
   const headers = (res as { headers?: Record<string, string | string[] | undefined> }).headers;
@@ -87,6 +97,11 @@ export class ContainerFiles {
       if (engineStatus(e) === 404 || engineStatus(e) === 400) return null;
       throw e;
     }
-    return readFirstEntry(res, HEAD_BYTES);
+    // Read the first entry only; leaving the loop closes the stream.
+    for await (const e of readTar(res, `archive of ${path}`)) {
+      const h = e.header;
+      return { name: h.path, type: h.type, linkname: h.linkname, size: h.size, head: Buffer.from(await e.head(HEAD_BYTES)) };
+    }
+    return null;
   }
 }

@@ -1,38 +1,151 @@
 /**
- * Probe containers: create (named `imgdiet-probe-…`, labelled `imgdiet=probe`), run attached with
- * stdin and a timeout, read logs, and always remove.
+ * Probe containers: created named `imgdiet-probe-…` and labelled `imgdiet=probe`, run attached with
+ * stdin and a timeout or detached with a published port, and always removed by their user.
+ * `ContainerHandle` is imgdiet's own type; the dockerode container stays in this folder.
  */
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import type Dockerode from "dockerode";
+import { engineErrorMessage, engineStatus, rethrowUnreachable } from "../daemon/index.js";
 import { InputError } from "../errors.js";
-import { engine, engineErrorMessage, engineStatus, rethrowUnreachable } from "./client.js";
+import { docker } from "./client.js";
+import type { AttachedRun, ContainerHandle, ContainerSpec, ContainerState, ContainerSummary, EngineContainers } from "./types.js";
 
 export const PROBE_LABEL_KEY = "imgdiet";
 export const PROBE_LABEL_VALUE = "probe";
 /** Cap on captured stdout/stderr per stream, so a chatty program cannot exhaust memory. */
 export const MAX_CAPTURE_BYTES = 16 * 1024 * 1024;
 
-export interface ContainerSpec {
-  image: string;
-  /** Override the image's Entrypoint (and then Cmd must be given too, as with `docker run --entrypoint`). */
-  entrypoint?: string[];
-  /** Override the image's Cmd. */
-  cmd?: string[];
-  /** Override the image's User. */
-  user?: string;
-  binds?: string[];
-  capAdd?: string[];
-  /** Publish this container TCP port on the engine host, on a random host port. */
-  publishTcpPort?: { port: number; hostIp: string };
-  /** Keep stdin open so it can be written and then closed. */
-  stdin: boolean;
-}
-
 /** The container could be created but not started, or not created for a reason the image causes. */
 export class CannotStart extends Error {}
 
-export async function createProbeContainer(spec: ContainerSpec): Promise<Dockerode.Container> {
+/** A dockerode container behind imgdiet's ContainerHandle. */
+export class DockerContainer implements ContainerHandle {
+  constructor(readonly raw: Dockerode.Container) {}
+
+  get id(): string {
+    return this.raw.id;
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.raw.start();
+    } catch (e) {
+      if (engineStatus(e) !== undefined) throw new CannotStart(`cannot start: ${engineErrorMessage(e)}`);
+      rethrowUnreachable(e);
+    }
+  }
+
+  async wait(): Promise<number> {
+    const w = (await this.raw.wait()) as { StatusCode: number };
+    return w.StatusCode;
+  }
+
+  async state(): Promise<ContainerState> {
+    const info = await this.raw.inspect();
+    const hostPorts: Record<string, number> = {};
+    for (const [key, bindings] of Object.entries(info.NetworkSettings?.Ports ?? {})) {
+      const hostPort = bindings?.find((b) => b.HostPort)?.HostPort;
+      if (hostPort) hostPorts[key] = Number(hostPort);
+    }
+    return { running: info.State.Running, hostPorts };
+  }
+
+  async logs(): Promise<{ stdout: string; stderr: string }> {
+    try {
+      const raw = (await this.raw.logs({ stdout: true, stderr: true, follow: false })) as unknown;
+      const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw), "utf8");
+      const { stdout, stderr } = demuxBuffer(buf);
+      return { stdout: clip(stdout), stderr: clip(stderr) };
+    } catch {
+      return { stdout: "", stderr: "" };
+    }
+  }
+
+  async stop(timeoutSec: number): Promise<void> {
+    try {
+      await this.raw.stop({ t: timeoutSec });
+    } catch {
+      /* already stopped */
+    }
+  }
+
+  async kill(signal = "SIGKILL"): Promise<void> {
+    try {
+      await this.raw.kill({ signal });
+    } catch (e) {
+      if (engineStatus(e) === 404 || engineStatus(e) === 409) return;
+      throw e;
+    }
+  }
+
+  async remove(): Promise<void> {
+    try {
+      await this.raw.remove({ force: true, v: true });
+    } catch (e) {
+      const status = engineStatus(e);
+      if (status === 404 || status === 409) return; // gone, or removal already in progress
+      throw e;
+    }
+  }
+
+  async runAttached(stdin: string | undefined, timeoutMs: number): Promise<AttachedRun> {
+    let stream: NodeJS.ReadWriteStream;
+    try {
+      stream = (await this.raw.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream;
+    } catch (e) {
+      // podman prepares the container's runtime when attaching: a container that cannot start fails here.
+      if (engineStatus(e) !== undefined) throw new CannotStart(`cannot start: ${engineErrorMessage(e)}`);
+      return rethrowUnreachable(e);
+    }
+    const out = new Capture();
+    const err = new Capture();
+    docker().modem.demuxStream(stream, out, err);
+    const ended = new Promise<void>((res) => {
+      stream.on("end", () => res());
+      stream.on("close", () => res());
+      stream.on("error", () => res());
+    });
+    try {
+      await this.start();
+    } catch (e) {
+      destroy(stream);
+      throw e;
+    }
+    stream.write(stdin ?? "");
+    stream.end();
+
+    let timer: NodeJS.Timeout | undefined;
+    const waited = this.wait();
+    const outcome = await Promise.race([
+      waited.then((code) => ({ exited: true as const, code })),
+      new Promise<{ exited: false }>((res) => {
+        timer = setTimeout(() => res({ exited: false }), timeoutMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
+
+    let exitCode: number | null = null;
+    let timedOut = false;
+    if (outcome.exited) {
+      exitCode = outcome.code;
+    } else {
+      timedOut = true;
+      await this.kill();
+      await atMost(waited.catch(() => undefined), 10_000);
+    }
+    await atMost(ended, 2_000);
+    destroy(stream);
+    return { exitCode, stdout: out.text(), stderr: err.text(), timedOut, truncated: out.truncated || err.truncated };
+  }
+}
+
+/** The dockerode container behind a handle this folder made. */
+export function rawContainer(handle: ContainerHandle): Dockerode.Container {
+  if (!(handle instanceof DockerContainer)) throw new TypeError("not a container of this engine");
+  return handle.raw;
+}
+
+export async function createContainer(spec: ContainerSpec): Promise<ContainerHandle> {
   const name = `imgdiet-probe-${randomBytes(6).toString("hex")}`;
   const options: Dockerode.ContainerCreateOptions = {
     name,
@@ -59,7 +172,7 @@ export async function createProbeContainer(spec: ContainerSpec): Promise<Dockero
     options.HostConfig!.PortBindings = { [key]: [{ HostIp: spec.publishTcpPort.hostIp, HostPort: "" }] };
   }
   try {
-    return await engine().createContainer(options);
+    return new DockerContainer(await docker().createContainer(options));
   } catch (e) {
     const status = engineStatus(e);
     if (status === 404) throw new InputError(`image not found in the engine: ${spec.image}`);
@@ -68,47 +181,27 @@ export async function createProbeContainer(spec: ContainerSpec): Promise<Dockero
   }
 }
 
-export async function startContainer(c: Dockerode.Container): Promise<void> {
+export async function listContainers(filter: { label?: string; ancestor?: string } = {}): Promise<ContainerSummary[]> {
+  const filters: Record<string, string[]> = {};
+  if (filter.label) filters.label = [filter.label];
+  if (filter.ancestor) filters.ancestor = [filter.ancestor];
+  let list: Dockerode.ContainerInfo[];
   try {
-    await c.start();
+    list = await docker().listContainers({ all: true, filters });
   } catch (e) {
-    if (engineStatus(e) !== undefined) throw new CannotStart(`cannot start: ${engineErrorMessage(e)}`);
-    rethrowUnreachable(e);
+    return rethrowUnreachable(e);
   }
-}
-
-/** Remove the container and its anonymous volumes; quiet when it is already gone. */
-export async function removeContainer(c: Dockerode.Container): Promise<void> {
-  try {
-    await c.remove({ force: true, v: true });
-  } catch (e) {
-    const status = engineStatus(e);
-    if (status === 404 || status === 409) return; // gone, or removal already in progress
-    throw e;
-  }
-}
-
-/** Kill, ignoring "not running". */
-export async function killContainer(c: Dockerode.Container, signal = "SIGKILL"): Promise<void> {
-  try {
-    await c.kill({ signal });
-  } catch (e) {
-    if (engineStatus(e) === 404 || engineStatus(e) === 409) return;
-    throw e;
-  }
+  return list.map((c) => ({ id: c.Id, image: c.Image, command: c.Command, labels: c.Labels ?? {} }));
 }
 
 /** Remove every leftover probe container (label `imgdiet=probe`); returns how many were removed. */
 export async function removeProbeContainers(): Promise<number> {
-  let list: Dockerode.ContainerInfo[];
-  try {
-    list = await engine().listContainers({ all: true, filters: { label: [`${PROBE_LABEL_KEY}=${PROBE_LABEL_VALUE}`] } });
-  } catch (e) {
-    return rethrowUnreachable(e);
-  }
-  for (const info of list) await removeContainer(engine().getContainer(info.Id));
+  const list = await listContainers({ label: `${PROBE_LABEL_KEY}=${PROBE_LABEL_VALUE}` });
+  for (const c of list) await new DockerContainer(docker().getContainer(c.id)).remove();
   return list.length;
 }
+
+export const containers: EngineContainers = { create: createContainer, list: listContainers, removeProbeContainers };
 
 /** Collects a stream's bytes up to a cap. */
 export class Capture extends Writable {
@@ -150,29 +243,8 @@ export function demuxBuffer(buf: Buffer): { stdout: string; stderr: string } {
   return { stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
 }
 
-/** What a container printed so far (or in total, once it has exited). */
-export async function containerLogs(c: Dockerode.Container): Promise<{ stdout: string; stderr: string }> {
-  try {
-    const raw = (await c.logs({ stdout: true, stderr: true, follow: false })) as unknown;
-    const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw), "utf8");
-    const { stdout, stderr } = demuxBuffer(buf);
-    return { stdout: clip(stdout), stderr: clip(stderr) };
-  } catch {
-    return { stdout: "", stderr: "" };
-  }
-}
-
 function clip(s: string): string {
   return s.length > MAX_CAPTURE_BYTES ? s.slice(0, MAX_CAPTURE_BYTES) : s;
-}
-
-export interface AttachedRun {
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-  /** Set when output went over the capture cap. */
-  truncated: boolean;
 }
 
 /** Waits for `p`, at most `ms`; the timer is cleared either way so it never holds the process open. */
@@ -183,52 +255,6 @@ async function atMost(p: Promise<unknown>, ms: number): Promise<void> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-/**
- * Attach, start, write stdin and close it, wait for exit (kill on timeout) and return what the
- * program printed, demultiplexed. The caller removes the container.
- */
-export async function runAttached(c: Dockerode.Container, stdin: string | undefined, timeoutMs: number): Promise<AttachedRun> {
-  const stream = (await c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream;
-  const out = new Capture();
-  const err = new Capture();
-  engine().modem.demuxStream(stream, out, err);
-  const ended = new Promise<void>((res) => {
-    stream.on("end", () => res());
-    stream.on("close", () => res());
-    stream.on("error", () => res());
-  });
-  try {
-    await startContainer(c);
-  } catch (e) {
-    destroy(stream);
-    throw e;
-  }
-  stream.write(stdin ?? "");
-  stream.end();
-
-  let timer: NodeJS.Timeout | undefined;
-  const waited = c.wait() as Promise<{ StatusCode: number }>;
-  const outcome = await Promise.race([
-    waited.then((w) => ({ exited: true as const, code: w.StatusCode })),
-    new Promise<{ exited: false }>((res) => {
-      timer = setTimeout(() => res({ exited: false }), timeoutMs);
-    }),
-  ]).finally(() => clearTimeout(timer));
-
-  let exitCode: number | null = null;
-  let timedOut = false;
-  if (outcome.exited) {
-    exitCode = outcome.code;
-  } else {
-    timedOut = true;
-    await killContainer(c);
-    await atMost(waited.catch(() => undefined), 10_000);
-  }
-  await atMost(ended, 2_000);
-  destroy(stream);
-  return { exitCode, stdout: out.text(), stderr: err.text(), timedOut, truncated: out.truncated || err.truncated };
 }
 
 function destroy(stream: NodeJS.ReadWriteStream): void {

@@ -1,9 +1,9 @@
 /**
  * The two things the kernel reads from an executable before any system call we can see:
- * the `#!` line of a script and the PT_INTERP (ELF loader) of a dynamic binary.
+ * the `#!` line of a script and the PT_INTERP (ELF loader) of a dynamic binary. The ELF part is
+ * the ELF reader's first step (elf/sniff.ts).
  */
-
-const PT_INTERP = 3;
+import { readElfHead, type ElfHead } from "../elf/sniff.js";
 
 export type ExecFormat =
   | { kind: "elf"; interpreter: string | null }
@@ -24,26 +24,11 @@ export function execFormat(head: Buffer): ExecFormat {
 
 /** PT_INTERP of an ELF file: the path, null for a static ELF, undefined when not ELF or out of range. */
 export function elfInterpreter(head: Buffer): string | null | undefined {
-  if (head.length < 52 || head.readUInt32BE(0) !== 0x7f454c46) return undefined;
-  const is64 = head[4] === 2;
-  const le = head[5] !== 2;
-  const u16 = (o: number) => (le ? head.readUInt16LE(o) : head.readUInt16BE(o));
-  const u32 = (o: number) => (le ? head.readUInt32LE(o) : head.readUInt32BE(o));
-  const u64 = (o: number) => Number(le ? head.readBigUInt64LE(o) : head.readBigUInt64BE(o));
-  if (is64 && head.length < 64) return undefined;
-  const phoff = is64 ? u64(0x20) : u32(0x1c);
-  const phentsize = u16(is64 ? 0x36 : 0x2a);
-  const phnum = u16(is64 ? 0x38 : 0x2c);
-  for (let i = 0; i < phnum; i++) {
-    const ph = phoff + i * phentsize;
-    if (ph + (is64 ? 56 : 32) > head.length) return undefined;
-    if (u32(ph) !== PT_INTERP) continue;
-    const offset = is64 ? u64(ph + 8) : u32(ph + 4);
-    const size = is64 ? u64(ph + 32) : u32(ph + 16);
-    if (offset + size > head.length) return undefined;
-    const raw = head.subarray(offset, offset + size);
-    const nul = raw.indexOf(0);
-    return raw.subarray(0, nul < 0 ? raw.length : nul).toString("utf8");
+  let h: ElfHead | undefined;
+  try {
+    h = readElfHead(head);
+  } catch {
+    return undefined; // looks like ELF but its header is corrupt or cut short
   }
-  return null;
+  return h?.interpreter;
 }

@@ -1,20 +1,19 @@
-/** The container engine boundary: the only place that talks to a container engine. */
-export {
-  connectEngine,
-  engine,
-  engineAddress,
-  currentEngineAddress,
-  inspectImage,
-  imageSize,
-  imageExists,
-  tagImage,
-  removeImage,
-  exportImage,
-  loadImage,
-  type EngineAddress,
-} from "./client.js";
+/** The container engine boundary: the only place that talks to a container engine through dockerode. */
+export { connectEngine, currentEngine, type Engine } from "./engine.js";
+export type {
+  EngineImage,
+  EngineImages,
+  EngineContainers,
+  EngineTrace,
+  ContainerHandle,
+  ContainerSpec,
+  ContainerState,
+  ContainerSummary,
+  AttachedRun,
+  Tracer,
+  TracedLaunch,
+  TraceCapture,
+} from "./types.js";
+export { CannotStart, PROBE_LABEL_KEY, PROBE_LABEL_VALUE } from "./container.js";
 export { buildImage, BuildFailed, type BuildOptions, type BuildResult } from "./build.js";
-export type { Probe, CommandProbe, HttpProbe, ProbeResult, ProbeRunOptions } from "../probe/types.js";
-export { runProbe, type RunProbeOptions, type TracedLaunch } from "./run.js";
-export { traceProbes, type TraceOptions, type TraceResult } from "./trace.js";
-export { removeProbeContainers } from "./container.js";
+export { engineAddress, type EngineAddress } from "../daemon/index.js";

@@ -20,7 +20,7 @@ export interface FileNode {
   /** Index of the layer whose entry this is. */
   layer: number;
   /** Layers whose earlier copies of this path this node hides, oldest first. */
-  shadows: number[];
+  shadows: readonly number[];
   /** A directory no layer wrote an entry for; created because a child needed it. */
   implicit?: boolean;
 }
@@ -38,6 +38,14 @@ export interface Removal {
 
 export const WHITEOUT_PREFIX = ".wh.";
 export const OPAQUE_MARKER = ".wh..wh..opq";
+
+/** The shadows of a node that hides nothing: one shared array, as most nodes hide nothing. */
+export const NO_SHADOWS: readonly number[] = Object.freeze([]);
+
+/** A hardlink's target as a tree path (tar writes it like a path, maybe with "./" or "/"). */
+export function hardlinkTarget(linkname: string): string {
+  return linkname.replace(/^\.?\/+/, "").replace(/\/+$/, "");
+}
 
 function parentOf(path: string): string {
   const i = path.lastIndexOf("/");
@@ -107,6 +115,13 @@ export class FileTree {
       return;
     }
     for (const c of [...(this.children.get(path) ?? [])]) this.removeSubtree(c, byLayer, onlyBelowLayer);
+    if (this.children.get(path)?.size) {
+      // The removing layer's own entries below it survive (whiteouts apply to lower layers only,
+      // wherever the marker sits in the tar): the lower directory goes, an implicit one stays.
+      if (!n.implicit) this.removals.push({ path, fromLayer: n.layer, byLayer, size: n.size, type: n.type });
+      this.nodes.set(path, { ...n, mode: 0o755, uid: 0, gid: 0, uname: "", gname: "", mtime: 0, xattrs: {}, layer: byLayer, shadows: NO_SHADOWS, implicit: true });
+      return;
+    }
     this.children.delete(path);
     this.nodes.delete(path);
     this.children.get(parentOf(path))?.delete(path);
@@ -121,7 +136,7 @@ export class FileTree {
     this.ensureDir(parentOf(path), layer);
     this.nodes.set(path, {
       path, type: "dir", mode: 0o755, uid: 0, gid: 0, uname: "", gname: "", size: 0, mtime: 0, linkname: "",
-      devmajor: 0, devminor: 0, xattrs: {}, layer, shadows: [], implicit: true,
+      devmajor: 0, devminor: 0, xattrs: {}, layer, shadows: NO_SHADOWS, implicit: true,
     });
     this.children.set(path, new Set());
     this.children.get(parentOf(path))!.add(path);
@@ -133,8 +148,26 @@ export class FileTree {
    * "noop" (whiteout of nothing, or opaque marker).
    */
   apply(layer: number, h: TarHeader): "added" | "modified" | "removed" | "noop" {
-    const dir = parentOf(h.path);
-    const base = baseOf(h.path);
+    return this.applyMarker(layer, h.path) ?? this.insert({
+      path: h.path, type: h.type, mode: h.mode, uid: h.uid, gid: h.gid, uname: h.uname, gname: h.gname,
+      size: h.size, mtime: h.mtime, linkname: h.type === "hardlink" ? hardlinkTarget(h.linkname) : h.linkname,
+      devmajor: h.devmajor, devminor: h.devminor, xattrs: h.xattrs, layer, shadows: NO_SHADOWS,
+    });
+  }
+
+  /**
+   * Apply an entry that can be its own node, as apply() does, without copying it: with many files,
+   * one object per path instead of two (the scan's entries are made this way: they carry their
+   * layer, a hardlink target already normalised, and shadows for the tree to set).
+   */
+  adopt(entry: FileNode): "added" | "modified" | "removed" | "noop" {
+    return this.applyMarker(entry.layer, entry.path) ?? this.insert(entry);
+  }
+
+  /** Whiteouts and opaque markers; undefined for any other entry. */
+  private applyMarker(layer: number, path: string): "removed" | "noop" | undefined {
+    const dir = parentOf(path);
+    const base = baseOf(path);
     if (base === OPAQUE_MARKER) {
       this.ensureDir(dir, layer);
       for (const c of [...(this.children.get(dir) ?? [])]) this.removeSubtree(c, layer, layer);
@@ -146,15 +179,17 @@ export class FileTree {
       this.removeSubtree(target, layer, layer);
       return this.removals.length > before ? "removed" : "noop";
     }
+    return undefined;
+  }
+
+  private insert(node: FileNode): "added" | "modified" {
+    const h = node;
+    const layer = node.layer;
+    const dir = parentOf(h.path);
     this.ensureDir(dir, layer);
     const prev = this.nodes.get(h.path);
-    const node: FileNode = {
-      path: h.path, type: h.type, mode: h.mode, uid: h.uid, gid: h.gid, uname: h.uname, gname: h.gname,
-      size: h.size, mtime: h.mtime, linkname: h.type === "hardlink" ? h.linkname.replace(/^\.?\/+/, "").replace(/\/+$/, "") : h.linkname,
-      devmajor: h.devmajor, devminor: h.devminor, xattrs: h.xattrs, layer, shadows: [],
-    };
+    node.shadows = prev && !prev.implicit ? [...prev.shadows, prev.layer] : NO_SHADOWS;
     if (prev) {
-      if (!prev.implicit) node.shadows = [...prev.shadows, prev.layer];
       if (prev.type === "dir" && h.type !== "dir") {
         for (const c of [...(this.children.get(h.path) ?? [])]) this.removeSubtree(c, layer, Infinity);
         this.children.delete(h.path);

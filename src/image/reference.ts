@@ -1,7 +1,9 @@
 import { InputError } from "../errors.js";
 
 /**
- * Image references in the syntax skopeo users know:
+ * The one image-name parser (docker's normalisation: docker.io by default, library/ for official
+ * images, a tag's colon vs a registry port's, @digest), used by transports, diet's base table and the
+ * engine's tag call. Image references in the syntax skopeo users know:
  *   docker://HOST/REPO[:TAG|@DIGEST]   registry (OCI distribution v2)
  *   docker-daemon:NAME[:TAG]           the local engine; a bare NAME[:TAG] means the same
  *   docker-archive:PATH[:REF]          `docker save` tarball
@@ -26,35 +28,62 @@ export interface DockerName {
   digest?: string;
 }
 
-/** Parse a Docker image name like `golang:1.19`, `localhost:5000/a/b@sha256:…` (docker.io defaults). */
-export function parseDockerName(input: string, raw = input): DockerName {
-  if (!input) throw new InputError(`invalid image reference ${JSON.stringify(raw)}: empty name`);
+/**
+ * The parts of an image name as written, `[HOST[:PORT]/]PATH[:TAG][@DIGEST]`, with no defaults and
+ * no checks: a colon is a tag's only after the last slash (before it, it is a registry port).
+ */
+export function splitImageName(input: string): { name: string; tag?: string; digest?: string } {
   let rest = input;
   let digest: string | undefined;
   const at = rest.indexOf("@");
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) throw new InputError(`invalid image reference ${JSON.stringify(raw)}: bad digest`);
   }
-  let tag: string | undefined;
-  const lastSlash = rest.lastIndexOf("/");
   const colon = rest.lastIndexOf(":");
-  if (colon > lastSlash) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) throw new InputError(`invalid image reference ${JSON.stringify(raw)}: bad tag ${JSON.stringify(tag)}`);
-  }
-  const parts = rest.split("/");
-  let registry = "docker.io";
+  const tag = colon > rest.lastIndexOf("/") ? rest.slice(colon + 1) : undefined;
+  if (tag !== undefined) rest = rest.slice(0, colon);
+  return { name: rest, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
+}
+
+/** Hostnames that mean Docker Hub. */
+const HUB_HOSTS = new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
+
+/**
+ * Docker's rule: the first component names a registry when it has a dot or a colon, or is
+ * localhost; the legacy index.docker.io means docker.io.
+ */
+function splitRegistry(name: string): { registry: string; parts: string[] } {
+  const parts = name.split("/");
   if (parts.length > 1 && (parts[0]!.includes(".") || parts[0]!.includes(":") || parts[0] === "localhost")) {
-    registry = parts.shift()!;
+    const host = parts.shift()!;
+    return { registry: host === "index.docker.io" ? "docker.io" : host, parts };
   }
+  return { registry: "docker.io", parts };
+}
+
+/** `docker.io/library/golang` → `golang`: the short repository name `docker images` and FROM lines use. */
+export function familiarRepository(name: string): string {
+  const { registry, parts } = splitRegistry(name);
+  if (!HUB_HOSTS.has(registry)) return `${registry}/${parts.join("/")}`;
+  if (parts.length > 1 && parts[0] === "library") parts.shift();
+  return parts.join("/");
+}
+
+/** Parse a Docker image name like `golang:1.19`, `localhost:5000/a/b@sha256:…` (docker.io defaults). */
+export function parseDockerName(input: string, raw = input): DockerName {
+  if (!input) throw new InputError(`invalid image reference ${JSON.stringify(raw)}: empty name`);
+  const { name, tag: writtenTag, digest } = splitImageName(input);
+  if (digest !== undefined && !DIGEST.test(digest)) throw new InputError(`invalid image reference ${JSON.stringify(raw)}: bad digest`);
+  if (writtenTag !== undefined && !TAG.test(writtenTag)) {
+    throw new InputError(`invalid image reference ${JSON.stringify(raw)}: bad tag ${JSON.stringify(writtenTag)}`);
+  }
+  const { registry, parts } = splitRegistry(name);
   if (parts.length === 0 || parts.some((p) => !NAME_COMPONENT.test(p))) {
     throw new InputError(`invalid image reference ${JSON.stringify(raw)}: repository names are lowercase letters, digits and separators`);
   }
   if (registry === "docker.io" && parts.length === 1) parts.unshift("library");
-  if (!tag && !digest) tag = "latest";
+  const tag = writtenTag ?? (digest ? undefined : "latest");
   return { registry, repository: parts.join("/"), tag, digest };
 }
 

@@ -62,6 +62,7 @@ export interface Manifest {
 }
 
 import type { Compression } from "../io/decompress.js";
+import type { TarHeader } from "../io/tar-header.js";
 export type { Compression };
 
 /**
@@ -77,6 +78,11 @@ export interface Layer {
   blob(): Promise<Readable>;
   /** The uncompressed tar, verified against diffId (and the blob against its digest). */
   uncompressed(): Promise<Readable>;
+  /**
+   * The tar's headers in archive order, when known without reading the layer (a layer that
+   * image/mutate wrote), so that its size or listing needs no second read.
+   */
+  readonly entries?: readonly TarHeader[];
 }
 
 /** An image: manifest, config and layers. Images are values; transformations return new images. */

@@ -1,12 +1,13 @@
-import { FileTree, type FileNode } from "../fs/file-tree.js";
-import { readAllLayers } from "../scan/flatten.js";
+import type { FileNode } from "../fs/file-tree.js";
+import { scan, type ImageScan } from "../scan/scan.js";
 import type { ElfSniff } from "../elf/sniff.js";
 import type { Image } from "../image/types.js";
 import { classify, CLASS_TITLES, classIds } from "./classes.js";
-import { EfficiencyCounter } from "./efficiency.js";
+import { efficiency as efficiencyOf } from "./efficiency.js";
 import { runFindings } from "./findings/index.js";
 import { appLayers, layerInstructions } from "./history.js";
 import { engineLayerSize } from "./layer-size.js";
+import { ANALYSIS_SCHEMA_VERSION } from "./analysis-schema.js";
 import type { Analysis, ContentClass, LayerReport } from "./types.js";
 
 export interface AnalyzeOptions {
@@ -17,27 +18,26 @@ export interface AnalyzeOptions {
 
 const EXAMPLES = 5;
 
+/** What analyze needs of an image: every layer's entries and ELF sniffs, read once. */
+export function scanForAnalysis(image: Image, opts: Pick<AnalyzeOptions, "onProgress"> = {}): Promise<ImageScan> {
+  return scan(image, { elf: "sniff", onLayer: opts.onProgress });
+}
+
 /** Explain an image's size: per layer, waste, classes of content and findings. */
 export async function analyze(image: Image, opts: AnalyzeOptions = {}): Promise<Analysis> {
+  return analyzeScan(await scanForAnalysis(image, opts), opts);
+}
+
+/** analyze over a scan made with (at least) `elf: "sniff"`. */
+export function analyzeScan(scanned: ImageScan, opts: Pick<AnalyzeOptions, "top"> = {}): Analysis {
+  const { image, tree } = scanned;
   const top = opts.top ?? 10;
-  const read = await readAllLayers(image, { sniffElf: true, onLayer: opts.onProgress });
   const instructions = layerInstructions(image.config);
   const apps = appLayers(instructions);
 
-  const tree = new FileTree();
-  const eff = new EfficiencyCounter();
-  const layers: LayerReport[] = [];
-  let shippedFileBytes = 0;
-  for (const l of read) {
-    eff.addLayer(l.entries, tree);
-    const counts = { added: 0, modified: 0, removed: 0 };
-    for (const h of l.entries) {
-      const what = tree.apply(l.index, h);
-      if (what !== "noop") counts[what]++;
-      if (h.type === "file") shippedFileBytes += h.size;
-    }
+  const layers: LayerReport[] = scanned.layers.map((l) => {
     const layer = image.layers[l.index]!;
-    layers.push({
+    return {
       index: l.index,
       digest: layer.descriptor.digest,
       diffId: layer.diffId,
@@ -45,19 +45,19 @@ export async function analyze(image: Image, opts: AnalyzeOptions = {}): Promise<
       size: engineLayerSize(l.entries),
       storedSize: layer.descriptor.size,
       entries: l.entries.length,
-      ...counts,
-    });
-  }
+      ...l.changes,
+    };
+  });
   const size = layers.reduce((s, l) => s + l.size, 0);
 
   // ELF sniffs of the files that survive in the merged image.
   const elf = new Map<string, ElfSniff>();
-  for (const l of read) for (const [p, s] of l.elf) if (tree.get(p)?.layer === l.index) elf.set(p, s);
+  for (const l of scanned.layers) {
+    for (const h of l.entries) if (h.elf && tree.get(h.path)?.layer === l.index) elf.set(h.path, h.elf);
+  }
 
   const nodes = tree.all();
-  const reachableFileBytes = nodes.reduce((s, n) => s + (n.type === "file" ? n.size : 0), 0);
-  const userBytes = layers.slice(1).reduce((s, l) => s + l.size, 0);
-  const efficiency = { ...eff.result(userBytes), unreachableBytes: shippedFileBytes - reachableFileBytes };
+  const efficiency = efficiencyOf(scanned);
 
   const classes = classifyAll(nodes, elf, apps);
   const findings = runFindings({
@@ -66,7 +66,7 @@ export async function analyze(image: Image, opts: AnalyzeOptions = {}): Promise<
 
   const c = image.config.config ?? {};
   return {
-    schemaVersion: 1,
+    schemaVersion: ANALYSIS_SCHEMA_VERSION,
     reference: image.source,
     imageId: image.manifest.config.digest,
     os: image.config.os,
@@ -83,7 +83,7 @@ export async function analyze(image: Image, opts: AnalyzeOptions = {}): Promise<
     topDirectories: topDirectories(nodes, top),
     classes: [...classes.values()].filter((x) => x.files > 0),
     findings,
-    unsafePaths: read.flatMap((l) => l.unsafe.map((path) => ({ layer: l.index, path }))),
+    unsafePaths: scanned.layers.flatMap((l) => l.unsafe.map((path) => ({ layer: l.index, path }))),
     command: {
       entrypoint: c.Entrypoint ?? null,
       cmd: c.Cmd ?? null,

@@ -142,6 +142,72 @@ export function formatPaxRecord(key: string, value: Buffer): Buffer {
   return Buffer.concat([Buffer.from(String(len), "latin1"), body]);
 }
 
+/** Metadata entries (PAX local/global, GNU long name/link) that describe the entry after them. */
+export function isMetaFlag(flag: string): boolean {
+  return flag === "x" || flag === "g" || flag === "L" || flag === "K";
+}
+
+/**
+ * The extended-header state of a tar stream: PAX records (global ones persist, local ones apply to
+ * the next entry) and GNU long names/links. Feed it metadata records with absorb(); entry() turns a
+ * raw header into a TarHeader and clears the per-entry state. One implementation for every reader.
+ */
+export class TarMeta {
+  private global = new Map<string, Buffer>();
+  private pax: Map<string, Buffer> | undefined;
+  private longName: string | undefined;
+  private longLink: string | undefined;
+
+  absorb(flag: string, data: Buffer): void {
+    if (flag === "x") this.pax = parsePax(data);
+    else if (flag === "g") this.global = new Map([...this.global, ...parsePax(data)]);
+    else if (flag === "L") this.longName = data.toString("utf8").replace(/\0+$/, "");
+    else if (flag === "K") this.longLink = data.toString("utf8").replace(/\0+$/, "");
+  }
+
+  /**
+   * The entry described by `raw` and the metadata before it. `contentSize` is how many content bytes
+   * follow the header (any type may carry some); `type` is undefined for a type flag we do not know.
+   */
+  entry(raw: RawHeader): { header: Omit<TarHeader, "type">; type: EntryType | undefined; rawPath: string; unsafe: boolean; contentSize: number } {
+    const ext = this.pax ? new Map([...this.global, ...this.pax]) : this.global;
+    const str = (k: string): string | undefined => ext.get(k)?.toString("utf8");
+    const num = (k: string): number | undefined => {
+      const v = str(k);
+      return v === undefined ? undefined : Number(v);
+    };
+    const type = typeForFlag(raw.flag);
+    const rawPath = str("path") ?? this.longName ?? raw.name;
+    const xattrs: Record<string, Buffer> = {};
+    for (const [k, v] of ext) {
+      if (k.startsWith("SCHILY.xattr.")) xattrs[k.slice("SCHILY.xattr.".length)] = v;
+      else if (k.startsWith("LIBARCHIVE.xattr.")) {
+        xattrs[decodeURIComponent(k.slice("LIBARCHIVE.xattr.".length))] = Buffer.from(v.toString("latin1"), "base64");
+      }
+    }
+    const contentSize = num("size") ?? raw.size;
+    const { path, unsafe } = normalisePath(rawPath);
+    const header = {
+      path,
+      mode: raw.mode & 0o7777,
+      uid: num("uid") ?? raw.uid,
+      gid: num("gid") ?? raw.gid,
+      uname: str("uname") ?? raw.uname,
+      gname: str("gname") ?? raw.gname,
+      size: type === "file" ? contentSize : 0,
+      mtime: num("mtime") ?? raw.mtime,
+      linkname: str("linkpath") ?? this.longLink ?? raw.linkname,
+      devmajor: raw.devmajor,
+      devminor: raw.devminor,
+      xattrs,
+    };
+    this.pax = undefined;
+    this.longName = undefined;
+    this.longLink = undefined;
+    return { header, type, rawPath, unsafe, contentSize };
+  }
+}
+
 /** Normalise a tar path; `unsafe` when it is absolute or climbs with "..". */
 export function normalisePath(raw: string): { path: string; unsafe: boolean } {
   const unsafe = raw.startsWith("/") || raw.split("/").includes("..");

@@ -2,7 +2,8 @@ import { open, type FileHandle } from "node:fs/promises";
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { InputError } from "../errors.js";
-import { BLOCK, isZeroBlock, normalisePath, parsePax, parseRawHeader } from "./tar-header.js";
+import { normalisePath } from "./tar-header.js";
+import { readTarFrom, type TarInput } from "./tar-reader.js";
 
 export interface TarMember {
   path: string;
@@ -13,9 +14,51 @@ export interface TarMember {
   linkname: string;
 }
 
+/** A TarInput over a file: reads are positioned, skips are seeks (contents are never read). */
+class SeekingInput implements TarInput {
+  position = 0;
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly size: number,
+  ) {}
+
+  async read(n: number): Promise<Buffer> {
+    const want = Math.max(0, Math.min(n, this.size - this.position));
+    const b = Buffer.alloc(want);
+    let done = 0;
+    while (done < want) {
+      const { bytesRead } = await this.fh.read(b, done, want - done, this.position + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    this.position += done;
+    return done === want ? b : b.subarray(0, done);
+  }
+
+  async *take(n: number): AsyncGenerator<Buffer> {
+    let left = n;
+    while (left > 0) {
+      const b = await this.read(Math.min(left, 1 << 20));
+      if (b.length === 0) return;
+      left -= b.length;
+      yield b;
+    }
+  }
+
+  async skip(n: number): Promise<number> {
+    const skipped = Math.max(0, Math.min(n, this.size - this.position));
+    this.position += skipped;
+    return skipped;
+  }
+
+  async drain(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
 /**
  * Index a tar file on disk by reading headers only (contents are seeked over), so members can be
- * streamed later by offset. Used for docker-archive and oci-archive, whose members are blobs.
+ * streamed later by offset. Used for docker-archive and oci-archive, whose members are blobs. The
+ * headers go through the same entry loop as every other tar (io/tar-reader.ts).
  */
 export class TarFileIndex {
   private constructor(
@@ -32,41 +75,12 @@ export class TarFileIndex {
       throw new InputError(`${what}: cannot open ${file}: ${code === "ENOENT" ? "no such file" : code}`);
     }
     try {
-      const { size: fileSize } = await fh.stat();
+      const { size } = await fh.stat();
       const members = new Map<string, TarMember>();
-      const block = Buffer.alloc(BLOCK);
-      let off = 0;
-      let pending: Map<string, Buffer> | undefined;
-      let longName: string | undefined;
-      let longLink: string | undefined;
-      for (;;) {
-        const { bytesRead } = await fh.read(block, 0, BLOCK, off);
-        if (bytesRead === 0) break;
-        if (bytesRead < BLOCK) throw new InputError(`${what}: truncated tar`);
-        if (isZeroBlock(block)) break;
-        const raw = parseRawHeader(block);
-        if (!raw) throw new InputError(`${what}: not a tar archive or corrupt header at byte ${off}`);
-        const dataOff = off + BLOCK;
-        const next = dataOff + Math.ceil(raw.size / BLOCK) * BLOCK;
-        if (dataOff + raw.size > fileSize) throw new InputError(`${what}: truncated tar`);
-        const readData = async (): Promise<Buffer> => {
-          const b = Buffer.alloc(raw.size);
-          await fh.read(b, 0, raw.size, dataOff);
-          return b;
-        };
-        if (raw.flag === "x") pending = parsePax(await readData());
-        else if (raw.flag === "L") longName = (await readData()).toString("utf8").replace(/\0+$/, "");
-        else if (raw.flag === "K") longLink = (await readData()).toString("utf8").replace(/\0+$/, "");
-        else if (raw.flag !== "g") {
-          const name = pending?.get("path")?.toString("utf8") ?? longName ?? raw.name;
-          const link = pending?.get("linkpath")?.toString("utf8") ?? longLink ?? raw.linkname;
-          const size = pending?.has("size") ? Number(pending.get("size")!.toString()) : raw.size;
-          const type =
-            raw.flag === "0" || raw.flag === "\0" ? "file" : raw.flag === "2" ? "symlink" : raw.flag === "1" ? "hardlink" : raw.flag === "5" ? "dir" : "other";
-          members.set(normalisePath(name).path, { path: normalisePath(name).path, offset: dataOff, size, type, linkname: link });
-          pending = longName = longLink = undefined;
-        }
-        off = next;
+      for await (const e of readTarFrom(new SeekingInput(fh, size), what)) {
+        const h = e.header;
+        const type = h.type === "file" || h.type === "symlink" || h.type === "hardlink" || h.type === "dir" ? h.type : "other";
+        members.set(h.path, { path: h.path, offset: e.offset, size: h.size, type, linkname: h.linkname });
       }
       return new TarFileIndex(file, members);
     } finally {

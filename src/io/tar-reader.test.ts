@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { PassThrough } from "node:stream";
 import { readTar, type TarEntry } from "./tar-reader.js";
 import { TarWriter } from "./tar-writer.js";
+import { TarFileIndex } from "./tar-index.js";
 import { InputError } from "../errors.js";
 
 /** Archives made by GNU tar (a real, independent writer) in every format our layers meet. */
@@ -94,4 +95,18 @@ describe("readTar against GNU tar archives", () => {
     await expect(entries(bad)).rejects.toThrow(/corrupt tar header/);
     await expect(entries(readFileSync("/etc/hostname"))).rejects.toBeInstanceOf(InputError);
   });
+
+  for (const format of ["gnu", "pax"]) {
+    it(`TarFileIndex finds members by seeking, through the same header parsing (${format})`, async () => {
+      const file = join(dir, `index-${format}.tar`);
+      writeFileSync(file, gnuTar(format));
+      const index = await TarFileIndex.open(file, "test");
+      expect((await index.readSmall(LONG, "test")).toString()).toBe("long name content");
+      expect(index.members.get("longlink")).toMatchObject({ type: "symlink", linkname: LONG_LINK });
+      expect((await index.readSmall("plain", "test")).equals(Buffer.alloc(70000, 9))).toBe(true);
+      expect((await index.readSmall("hard", "test")).equals(Buffer.alloc(70000, 9))).toBe(true);
+      writeFileSync(file, readFileSync(file).subarray(0, 2000));
+      await expect(TarFileIndex.open(file, "test")).rejects.toThrow(/truncated tar/);
+    });
+  }
 });

@@ -1,14 +1,6 @@
 import { InputError } from "../errors.js";
 import { ByteSource } from "./byte-source.js";
-import {
-  BLOCK,
-  isZeroBlock,
-  normalisePath,
-  parsePax,
-  parseRawHeader,
-  typeForFlag,
-  type TarHeader,
-} from "./tar-header.js";
+import { BLOCK, isMetaFlag, isZeroBlock, parseRawHeader, TarMeta, type TarHeader } from "./tar-header.js";
 
 export interface TarEntry {
   header: TarHeader;
@@ -16,6 +8,8 @@ export interface TarEntry {
   rawPath: string;
   /** Absolute path or ".." in the archive: reported by callers, never followed. */
   unsafe: boolean;
+  /** Byte offset of the entry's content in the archive. */
+  offset: number;
   /** Content of a regular file, streamed. Unread content is skipped when iteration continues. */
   body(): AsyncGenerator<Buffer>;
   /**
@@ -24,6 +18,25 @@ export interface TarEntry {
    * it. Use either head() or body(), once.
    */
   head(n: number): Promise<Buffer>;
+}
+
+/**
+ * What the entry loop reads from: a ByteSource over a stream, or a file read by seeking
+ * (io/tar-index.ts), whose skip() costs nothing.
+ */
+export interface TarInput {
+  /** Offset of the next byte. */
+  readonly position: number;
+  /** Exactly n bytes, or fewer only at the end. */
+  read(n: number): Promise<Buffer>;
+  /** The next n bytes as chunks (fewer only at the end). */
+  take(n: number): AsyncGenerator<Buffer>;
+  /** Skip n bytes; returns how many were skipped. */
+  skip(n: number): Promise<number>;
+  /** Consume the rest (so upstream digest checks run to the end). */
+  drain(): Promise<void>;
+  /** Stop early and release the upstream. */
+  close(): Promise<void>;
 }
 
 const MAX_META = 16 * 1024 * 1024; // PAX / GNU long-name records larger than this are corrupt
@@ -36,12 +49,13 @@ function padding(size: number): number {
  * Stream the entries of an uncompressed tar. Handles ustar, GNU long names/links, PAX (local and
  * global) with binary xattrs, base-256 numbers. `what` names the archive in errors.
  */
-export async function* readTar(source: AsyncIterable<Buffer | Uint8Array>, what: string): AsyncGenerator<TarEntry> {
-  const src = new ByteSource(source);
-  let global = new Map<string, Buffer>();
-  let pax: Map<string, Buffer> | undefined;
-  let longName: string | undefined;
-  let longLink: string | undefined;
+export function readTar(source: AsyncIterable<Buffer | Uint8Array>, what: string): AsyncGenerator<TarEntry> {
+  return readTarFrom(new ByteSource(source), what);
+}
+
+/** The one tar entry loop, over any TarInput. */
+export async function* readTarFrom(src: TarInput, what: string): AsyncGenerator<TarEntry> {
+  const meta = new TarMeta();
 
   const readMeta = async (size: number, kind: string): Promise<Buffer> => {
     if (size > MAX_META) throw new InputError(`${what}: corrupt tar: ${kind} record of ${size} bytes`);
@@ -62,62 +76,19 @@ export async function* readTar(source: AsyncIterable<Buffer | Uint8Array>, what:
       const raw = parseRawHeader(block);
       if (!raw) throw new InputError(`${what}: corrupt tar header at byte ${src.position - BLOCK}`);
 
-      if (raw.flag === "x" || raw.flag === "g") {
-        const records = parsePax(await readMeta(raw.size, "PAX"));
-        if (raw.flag === "g") global = new Map([...global, ...records]);
-        else pax = records;
+      if (isMetaFlag(raw.flag)) {
+        meta.absorb(raw.flag, await readMeta(raw.size, raw.flag === "x" || raw.flag === "g" ? "PAX" : raw.flag === "L" ? "long name" : "long link"));
         continue;
       }
-      if (raw.flag === "L") {
-        longName = (await readMeta(raw.size, "long name")).toString("utf8").replace(/\0+$/, "");
-        continue;
-      }
-      if (raw.flag === "K") {
-        longLink = (await readMeta(raw.size, "long link")).toString("utf8").replace(/\0+$/, "");
-        continue;
-      }
-
-      const ext = pax ? new Map([...global, ...pax]) : global;
-      const str = (k: string): string | undefined => ext.get(k)?.toString("utf8");
-      const num = (k: string): number | undefined => {
-        const v = str(k);
-        return v === undefined ? undefined : Number(v);
-      };
-      const type = typeForFlag(raw.flag);
+      const { header: partial, type, rawPath, unsafe, contentSize } = meta.entry(raw);
       if (!type) {
         throw new InputError(`${what}: unsupported tar entry type ${JSON.stringify(raw.flag)} for ${raw.name}`);
       }
-      const rawPath = str("path") ?? longName ?? raw.name;
-      const xattrs: Record<string, Buffer> = {};
-      for (const [k, v] of ext) {
-        if (k.startsWith("SCHILY.xattr.")) xattrs[k.slice("SCHILY.xattr.".length)] = v;
-        else if (k.startsWith("LIBARCHIVE.xattr.")) {
-          xattrs[decodeURIComponent(k.slice("LIBARCHIVE.xattr.".length))] = Buffer.from(v.toString("latin1"), "base64");
-        }
-      }
-      const size = num("size") ?? raw.size;
-      const { path, unsafe } = normalisePath(rawPath);
-      const header: TarHeader = {
-        path,
-        type,
-        mode: raw.mode & 0o7777,
-        uid: num("uid") ?? raw.uid,
-        gid: num("gid") ?? raw.gid,
-        uname: str("uname") ?? raw.uname,
-        gname: str("gname") ?? raw.gname,
-        size: type === "file" ? size : 0,
-        mtime: num("mtime") ?? raw.mtime,
-        linkname: str("linkpath") ?? longLink ?? raw.linkname,
-        devmajor: raw.devmajor,
-        devminor: raw.devminor,
-        xattrs,
-      };
-      pax = undefined;
-      longName = undefined;
-      longLink = undefined;
+      const header: TarHeader = { ...partial, type };
+      const path = header.path;
 
       // Content follows any entry with a size (hardlinks normally carry none).
-      const contentSize = size;
+      const offset = src.position;
       let consumed = 0;
       let reading = false;
       const body = async function* (): AsyncGenerator<Buffer> {
@@ -138,7 +109,7 @@ export async function* readTar(source: AsyncIterable<Buffer | Uint8Array>, what:
         if (b.length < want) throw new InputError(`${what}: truncated tar (in ${path})`);
         return b;
       };
-      if (path !== "") yield { header, rawPath, unsafe, body, head };
+      if (path !== "") yield { header, rawPath, unsafe, offset, body, head };
       const left = contentSize - consumed;
       if (left > 0 && (await src.skip(left)) < left) throw new InputError(`${what}: truncated tar (in ${path})`);
       const pad = padding(contentSize);

@@ -14,6 +14,7 @@ import { z } from "zod";
 import { InputError } from "../errors.js";
 import type { ContainerConfig } from "../image/types.js";
 import type { Probe } from "./types.js";
+import { splitArgs } from "../dockerfile/shell-words.js";
 
 const httpSchema = z
   .object({
@@ -49,40 +50,8 @@ function issuePath(path: ReadonlyArray<string | number>): string {
   return out || "(top level)";
 }
 
-/** Split a command line into words: whitespace separates, quotes group, backslash escapes. */
-export function splitArgs(line: string): string[] {
-  const words: string[] = [];
-  let word = "";
-  let inWord = false;
-  let quote: '"' | "'" | null = null;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quote === "'") {
-      if (c === "'") quote = null;
-      else word += c;
-    } else if (quote === '"') {
-      if (c === '"') quote = null;
-      else if (c === "\\" && i + 1 < line.length && /["\\$`]/.test(line[i + 1]!)) word += line[++i];
-      else word += c;
-    } else if (c === "'" || c === '"') {
-      quote = c;
-      inWord = true;
-    } else if (c === "\\" && i + 1 < line.length) {
-      word += line[++i];
-      inWord = true;
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(word);
-      word = "";
-      inWord = false;
-    } else {
-      word += c;
-      inWord = true;
-    }
-  }
-  if (quote) throw new Error(`unterminated ${quote} quote`);
-  if (inWord) words.push(word);
-  return words;
-}
+/** Split a command line into words like sh, expanding nothing (the one shell lexer, dockerfile/shell-words). */
+export { splitArgs };
 
 function shortText(s: string, max = 24): string {
   const flat = s.replace(/\n/g, "\\n");

@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { Fixtures, type FileSpec } from "../../test/support/engine-fixture.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { engine, removeImage } from "../engine/client.js";
-import type { Probe, ProbeResult } from "./types.js";
-import { compareResults, firstDifference, verifyImages } from "./verify.js";
+import { currentEngine } from "../engine/index.js";
+import type { Probe } from "./types.js";
+import { verifyImages } from "./verify.js";
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -38,10 +38,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const tag of tags) {
-    const left = await engine().listContainers({ all: true, filters: { label: ["imgdiet=probe"], ancestor: [tag] } });
+    const left = await currentEngine().containers.list({ label: "imgdiet=probe", ancestor: tag });
     expect(left).toHaveLength(0);
   }
-  for (const tag of tags) await removeImage(tag, { force: true });
+  for (const tag of tags) await currentEngine().images.remove(tag, { force: true });
 }, 60_000);
 
 describe("verifyImages", () => {
@@ -100,22 +100,17 @@ describe("verifyImages", () => {
   it("refuses to verify with no probes", async () => {
     await expect(verifyImages(ORIG, ORIG, [])).rejects.toThrow(/no probes/);
   });
-});
-
-describe("compareResults", () => {
-  const res = (over: Partial<ProbeResult>): ProbeResult => ({ probe: "p", exitCode: 0, stdout: "", stderr: "", timedOut: false, ...over });
-  const p: Probe = { kind: "command", name: "p" };
-
-  it("checks the exit code before stdout", () => {
-    expect(compareResults(p, res({ stdout: "a" }), res({ exitCode: 2, stdout: "b", stderr: "boom\nmore" }))).toBe(
-      'exit code differs: original 0, candidate 2 (candidate stderr: "boom")',
-    );
-  });
-  it("counts bytes, not characters", () => {
-    expect(firstDifference("héllo", "hélp")).toEqual({ byte: 4, original: "héllo", candidate: "hélp" });
-    expect(firstDifference("same", "same")).toBeUndefined();
-  });
-  it("reports a candidate timeout", () => {
-    expect(compareResults(p, res({}), res({ timedOut: true, exitCode: null, error: "timed out after 30s" }))).toBe("the candidate fails: timed out after 30s");
+  it("with the original's results given, runs only the candidate (diet's verification)", async () => {
+    const known = await verifyImages(ORIG, ORIG, [abc]);
+    const originalResults = new Map([[abc.name, known.probes[0]!.original]]);
+    // The original is named but never run: an image the engine does not have would fail at once.
+    const logs: string[] = [];
+    const same = await verifyImages("imgdiet-test/not-in-the-engine:1", SAME, [abc], { originalResults, onLog: (l) => logs.push(l) });
+    expect(same).toMatchObject({ passed: true, originalFailed: false });
+    expect(same.probes[0]!.original).toBe(originalResults.get(abc.name));
+    expect(logs).toEqual([`verifying probe "stdin abc" on ${SAME}`]);
+    const broken = await verifyImages("imgdiet-test/not-in-the-engine:1", BROKEN, [abc], { originalResults });
+    expect(broken.passed).toBe(false);
+    expect(broken.firstDifference).toMatch(/^probe "stdin abc": stdout differs at byte 14: /);
   });
 });

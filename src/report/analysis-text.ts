@@ -1,5 +1,6 @@
 import type { Analysis } from "../inspect/types.js";
 import { humanSize, percent, table, truncate } from "../units.js";
+import { renderFindingsText } from "./findings-text.js";
 
 /** The readable report of `imgdiet analyze`. */
 export function renderAnalysisText(a: Analysis): string {
@@ -21,11 +22,7 @@ export function renderAnalysisText(a: Analysis): string {
   if (a.findings.length) {
     out.push("");
     out.push("Findings (largest saving first)");
-    for (const f of a.findings) {
-      out.push(`  ${f.id}: ${f.title} — saves ${humanSize(f.saving)}`);
-      for (const ev of f.evidence.slice(0, 3)) out.push(`      ${ev}`);
-      out.push(`      fix: ${f.fix}`);
-    }
+    out.push(...renderFindingsText(a.findings));
   }
   out.push("");
   out.push("Content");

@@ -1,10 +1,15 @@
 /** The diet leaderboard as text for a terminal. */
 import type { DietResult } from "../diet/diet.js";
 import type { LeaderboardRow } from "../diet/leaderboard.js";
-import { table, truncate } from "../units.js";
+import { humanSize, table, truncate } from "../units.js";
+import { scoreBand, type Band } from "./score-band.js";
 
 function times(x: number): string {
   return x >= 100 ? `${Math.round(x)}×` : `${x.toFixed(1)}×`;
+}
+
+function bandText(b: Band): string {
+  return `band ${b.label} → ${b.score} %`;
 }
 
 function strategyLabel(r: LeaderboardRow): string {
@@ -15,7 +20,7 @@ export function renderLeaderboardText(r: DietResult): string {
   const out: string[] = [];
   const what = r.mode === "dockerfile" ? `${r.target} (${r.dockerfile})` : r.target;
   out.push(`imgdiet diet ${what}`);
-  out.push(`original  ${r.original.image}  ${r.original.sizeHuman}  band ${r.original.band.label} → ${r.original.band.score} %`);
+  out.push(`original  ${r.original.image}  ${humanSize(r.original.size)}  ${bandText(scoreBand(r.original.size))}`);
   out.push(`probes    ${r.probes.join(" · ")}`);
   out.push("");
   const rows: string[][] = [];
@@ -24,13 +29,14 @@ export function renderLeaderboardText(r: DietResult): string {
   for (const row of r.leaderboard) {
     const time = `${row.seconds.toFixed(1)}s`;
     if (row.status === "verified" || row.status === "differs") {
+      const band = row.size !== undefined ? scoreBand(row.size) : undefined;
       rows.push([
         row.status === "verified" ? String(++rank) : "-",
         strategyLabel(row),
         `${row.image ?? ""}${row.kept === false ? " (removed)" : ""}`,
-        row.sizeHuman ?? "",
+        row.size !== undefined ? humanSize(row.size) : "",
         times(row.reduction ?? 0),
-        row.band ? `${row.band.score} % (${row.band.label})` : "",
+        band ? `${band.score} % (${band.label})` : "",
         row.verified ? "✓" : "✗",
         time,
       ]);
@@ -45,8 +51,8 @@ export function renderLeaderboardText(r: DietResult): string {
   out.push("");
   if (r.winner) {
     out.push(
-      `winner: ${r.winner.strategy} → ${r.winner.image}  ${r.winner.sizeHuman}, ${times(r.winner.reduction)} smaller than ${r.original.sizeHuman}` +
-        ` (band ${r.winner.band.label} → ${r.winner.band.score} %)`,
+      `winner: ${r.winner.strategy} → ${r.winner.image}  ${humanSize(r.winner.size)}, ${times(r.winner.reduction)} smaller than ${humanSize(r.original.size)}` +
+        ` (${bandText(scoreBand(r.winner.size))})`,
     );
   } else {
     out.push("no candidate verified: nothing tagged");

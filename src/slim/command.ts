@@ -3,6 +3,7 @@ import { resolvePath } from "../fs/resolve-path.js";
 import type { FileView } from "../elf/file-view.js";
 import type { ContainerConfig } from "../image/types.js";
 import { InputError } from "../errors.js";
+import { commandWords } from "../dockerfile/shell-words.js";
 
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -47,27 +48,6 @@ export function lookupProgram(view: FileView, name: string, cmd: RunCommand): st
 
 /**
  * The words of a shell script that name programs (first word of each simple command) and the
- * other words, for a best-effort static reading of `sh -c "go run hash.go"`.
+ * other words, for a best-effort static reading of `sh -c "go run hash.go"`: the one shell lexer's.
  */
-export function shellWords(script: string): { programs: string[]; words: string[] } {
-  const programs: string[] = [];
-  const words: string[] = [];
-  let expectProgram = true;
-  for (const raw of script.match(/"[^"]*"|'[^']*'|[^\s;&|()<>]+|[;&|()]+/g) ?? []) {
-    if (/^[;&|()]+$/.test(raw)) {
-      expectProgram = true;
-      continue;
-    }
-    const w = raw.replace(/^["']|["']$/g, "");
-    if (expectProgram && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) continue; // VAR=value prefix
-    if (expectProgram && ["exec", "command", "nohup", "env", "time", "then", "do", "else", "if", "while"].includes(w)) {
-      if (w === "env" || w === "nohup" || w === "time") programs.push(w);
-      continue;
-    }
-    if (expectProgram) {
-      programs.push(w);
-      expectProgram = false;
-    } else words.push(w);
-  }
-  return { programs, words };
-}
+export const shellWords = commandWords;

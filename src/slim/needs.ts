@@ -1,10 +1,10 @@
 import { posix } from "node:path";
-import { resolveElfClosure } from "../elf/resolve.js";
 import type { FileView } from "../elf/file-view.js";
 import type { FileTree } from "../fs/file-tree.js";
 import type { ContainerConfig } from "../image/types.js";
-import { lookupProgram, shellWords, type RunCommand } from "./command.js";
-import type { FileFacts } from "../scan/facts.js";
+import { shellWords, type RunCommand } from "./command.js";
+import { ProgramClosureWalk } from "./program-closure.js";
+import type { FileFacts } from "../scan/scan.js";
 import type { Selection } from "./selection.js";
 import { userEntries, type SwitchedIds } from "./users.js";
 
@@ -45,35 +45,34 @@ export async function addStaticNeeds(
   const notes: string[] = [];
   const missing: { name: string; neededBy: string }[] = [];
   const keptElves: FileFacts[] = [];
-  const done = new Set<string>();
-  const env = { LD_LIBRARY_PATH: cmd.env.get("LD_LIBRARY_PATH"), LD_PRELOAD: cmd.env.get("LD_PRELOAD") };
+  // A hardlink's facts are its target's.
+  const factsOf = (p: string): FileFacts | undefined => {
+    const n = tree.get(rel(p));
+    return facts.get(n?.type === "hardlink" ? n.linkname : rel(p));
+  };
+  const walk = new ProgramClosureWalk(view, factsOf, cmd);
 
   const program = async (name: string, reason: string, quiet = false): Promise<void> => {
-    const path = lookupProgram(view, name, cmd);
-    if (!path) {
-      if (!quiet) notes.push(`program ${name} (${reason}) is not in the image`);
-      return;
-    }
-    const real = sel.add(path, reason);
-    if (!real || done.has(real)) return;
-    done.add(real);
-    const f = facts.get(rel(tree.get(rel(real))?.type === "hardlink" ? tree.get(rel(real))!.linkname : rel(real)));
-    if (f?.elf) {
-      keptElves.push(f);
-      const closure = await resolveElfClosure(path, view, env, { cwd: cmd.workdir, entryReason: reason });
-      // The closure's paths are canonical already (links by their own path): keep them as they are.
-      for (const [p, why] of closure.files) {
-        sel.addExact(p, why);
-        const lf = facts.get(rel(p));
-        if (lf) keptElves.push(lf);
-      }
-      missing.push(...closure.missing);
-    } else if (f?.shebang) {
-      const [interp, ...args] = f.shebang.split(/\s+/);
-      if (!interp) return;
-      await program(interp, `interpreter of ${real}`);
-      if (posix.basename(interp) === "env" && args[0] && !args[0].startsWith("-")) {
-        await program(args[0], `interpreter of ${real} (via env)`);
+    for (const step of await walk.walk(name, reason)) {
+      switch (step.kind) {
+        case "not-found":
+          if (!quiet || step.reason !== reason) notes.push(`program ${step.name} (${step.reason}) is not in the image`);
+          break;
+        case "program": {
+          sel.add(step.path, step.reason);
+          const f = factsOf(step.real);
+          if (f?.elf) keptElves.push(f);
+          break;
+        }
+        case "file": {
+          // The closure's paths are canonical already (links by their own path): keep them as they are.
+          sel.addExact(step.path, step.reason);
+          const lf = facts.get(rel(step.path));
+          if (lf) keptElves.push(lf);
+          break;
+        }
+        case "missing":
+          missing.push(step.missing);
       }
     }
   };

@@ -3,19 +3,19 @@ import { minimatch } from "minimatch";
 import { EnvironmentError, InputError } from "../errors.js";
 import { open, write } from "../image/open.js";
 import { parseReference, type Reference } from "../image/reference.js";
-import type { ContainerConfig, Image } from "../image/types.js";
-import { connectEngine, inspectImage, removeImage, tagImage } from "../engine/client.js";
+import type { Image } from "../image/types.js";
+import { connectEngine, currentEngine } from "../engine/index.js";
 import type { Probe, ProbeResult } from "../probe/types.js";
-import { traceProbes, type TraceResult } from "../engine/trace.js";
+import { traceProbes, type TraceResult } from "../probe/trace.js";
 import { defaultProbes } from "../probe/probes-file.js";
-import { failureOf, verifyImages, type VerifyReport } from "../probe/verify.js";
+import { failureOf } from "../probe/compare.js";
+import { verifyImages, type VerifyReport } from "../probe/verify.js";
 import { engineLayerSize } from "../inspect/layer-size.js";
-import { flatten } from "../scan/flatten.js";
-import { assembleImage } from "./assemble.js";
+import { assembleSelection } from "./assemble.js";
 import { auditSelection, type SlimAudit } from "./audit.js";
 import { runCommand } from "./command.js";
 import { addStaticNeeds, type RuntimeFacts } from "./needs.js";
-import { scanImage } from "../scan/facts.js";
+import { scan } from "../scan/scan.js";
 import { Selection } from "./selection.js";
 import { treeFileView } from "./tree-view.js";
 
@@ -76,7 +76,7 @@ async function inEngine(image: Image, ref: Reference | undefined, tag = "load"):
   if (name) return { name, cleanup: async () => undefined };
   const tmp = `imgdiet-tmp/${randomBytes(6).toString("hex")}:${tag}`;
   await write(image, `docker-daemon:${tmp}`);
-  return { name: tmp, cleanup: () => removeImage(tmp, { force: true }) };
+  return { name: tmp, cleanup: () => currentEngine().images.remove(tmp, { force: true }) };
 }
 
 const probeList = (by: Iterable<string>) => [...by].map((b) => JSON.stringify(b)).join(", ");
@@ -109,8 +109,8 @@ export async function slim(source: string, opts: SlimOptions = {}): Promise<Slim
     return traceProbes(name, probes, { onLog: log, timeoutMs: opts.timeoutMs, readyTimeoutMs: opts.readyTimeoutMs });
   };
   if (!staticOnly && sourceName) {
-    const info = await inspectImage(sourceName);
-    tracing = startTrace(sourceName, opts.probes ?? defaultProbes({ config: (info.Config ?? {}) as ContainerConfig }));
+    const info = await currentEngine().images.inspect(sourceName);
+    tracing = startTrace(sourceName, opts.probes ?? defaultProbes(info));
   }
   let image: Image;
   try {
@@ -121,7 +121,7 @@ export async function slim(source: string, opts: SlimOptions = {}): Promise<Slim
   }
   try {
     log(`scanning ${source}`);
-    const scanning = scanImage(image);
+    const scanning = scan(image, { facts: true });
     let original: string | undefined = sourceName;
     if (!staticOnly && !tracing) {
       const loading = inEngine(image, srcRef);
@@ -169,18 +169,14 @@ export async function slim(source: string, opts: SlimOptions = {}): Promise<Slim
       for (const p of sel.paths()) if (minimatch("/" + p, glob, { dot: true })) sel.remove(p);
     }
 
-    const slimImage = await assembleImage(image, tree, {
-      paths: sel.paths(),
-      overrides: sel.overrides,
-      createdBy: `imgdiet slim ${source}${staticOnly ? " --static-only" : ""} (${sel.reasons.size} paths kept)`,
-    });
+    const createdBy = `imgdiet slim ${source}${staticOnly ? " --static-only" : ""} (${sel.reasons.size} paths kept)`;
+    const { image: slimImage, size } = await assembleSelection(image, tree, sel, createdBy);
     cleanups.push(() => slimImage.close());
 
     const parents = new Set<string>();
     for (const p of sel.paths()) for (let i = p.indexOf("/"); i > 0; i = p.indexOf("/", i + 1)) parents.add(p.slice(0, i));
     const audit = auditSelection(tree, sel, parents);
-    const originalSize = layers.reduce((s, l) => s + engineLayerSize(l), 0);
-    const size = await slimSize(slimImage);
+    const originalSize = layers.reduce((s, l) => s + engineLayerSize(l.entries), 0);
 
     // Verify a temporary copy first; the output is written only when it passes.
     let verify: VerifyReport | undefined;
@@ -198,7 +194,7 @@ export async function slim(source: string, opts: SlimOptions = {}): Promise<Slim
     if (!verify || verify.passed) {
       log(`writing ${output}`);
       const outName = daemonNameOf(outRef);
-      if (candidate && outName) await tagImage(candidate, outName);
+      if (candidate && outName) await currentEngine().images.tag(candidate, outName);
       else await write(slimImage, outRef);
       written = true;
     } else log(`not writing ${output}: the slim image does not verify`);
@@ -210,9 +206,4 @@ export async function slim(source: string, opts: SlimOptions = {}): Promise<Slim
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
     await image.close();
   }
-}
-
-async function slimSize(image: Image): Promise<number> {
-  const { layers } = await flatten(image);
-  return layers.reduce((s, l) => s + engineLayerSize(l.entries), 0);
 }

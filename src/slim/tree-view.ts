@@ -1,7 +1,7 @@
 import type { FileTree } from "../fs/file-tree.js";
 import type { PathStat } from "../fs/resolve-path.js";
 import type { FileView } from "../elf/file-view.js";
-import type { FileFacts } from "../scan/facts.js";
+import type { FileFacts } from "../scan/scan.js";
 
 const rel = (p: string) => p.replace(/^\/+/, "").replace(/\/+$/, "");
 

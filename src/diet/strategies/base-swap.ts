@@ -6,7 +6,6 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { imageExists, pullImage } from "../../engine/client.js";
 import { InputError } from "../../errors.js";
 import { parseDockerfile, type Stage } from "../../dockerfile/parse.js";
 import { splitBase, swapVariants } from "../config.js";
@@ -60,12 +59,12 @@ export const baseSwap: IndependentStrategy = {
     const unavailable: string[] = [];
     let variant: string | undefined;
     for (const v of variants) {
-      if (await imageExists(v)) {
+      if (await ctx.engine.images.exists(v)) {
         variant = v;
         break;
       }
       log(`pulling ${v}`);
-      const why = await pullImage(v, PULL_TIMEOUT_MS);
+      const why = await ctx.engine.images.pull(v, PULL_TIMEOUT_MS);
       if (why === undefined) {
         variant = v;
         break;
@@ -81,7 +80,7 @@ export const baseSwap: IndependentStrategy = {
       const image = ctx.candidateRef("base-swap");
       log(`building on ${variant}`);
       try {
-        await cleanBuild({ contextDir: src.contextDir, dockerfile, tag: image });
+        await cleanBuild(ctx.engine, { contextDir: src.contextDir, dockerfile, tag: image });
       } catch (e) {
         if (e instanceof InputError) return { kind: "failed", reason: `on ${variant}: ${e.message}` };
         throw e;

@@ -63,7 +63,7 @@ export const multiStage: IndependentStrategy = {
     log(`wrote ${path} (${rewrite.language}, final stage FROM ${rewrite.finalBase})`);
     const image = ctx.candidateRef("multi-stage");
     try {
-      await cleanBuild({ contextDir: src.contextDir, dockerfile: path, tag: image });
+      await cleanBuild(ctx.engine, { contextDir: src.contextDir, dockerfile: path, tag: image });
     } catch (e) {
       await rm(path, { force: true });
       if (e instanceof InputError) return { kind: "failed", reason: `${basename(path)}: ${e.message} (removed ${basename(path)})` };

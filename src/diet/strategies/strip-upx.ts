@@ -6,27 +6,29 @@
  * 2. upx — `upx --best` (`--ultra-brute` with --max) of the executables (never shared libraries or the
  *    dynamic loader, which UPX cannot pack safely), when a upx binary is configured or on PATH.
  *
- * Each step is its own candidate, and only a step that verifies is built on by the next one. The new
- * image is the candidate's merged tree re-assembled as one layer with the files replaced — adding a
- * layer on top would keep the old copies and grow the image.
+ * Each step is its own candidate, and only a step that verifies is built on by the next one. The base
+ * is read and scanned once; each step's image is one mutate call (image/mutate replaceFiles) on it that
+ * replaces all the binaries changed so far: the merged tree as one layer with those files replaced —
+ * adding a layer on top would keep the old copies and grow the image. The program closure is slim's
+ * (slim/program-closure).
  */
 import { execFile } from "node:child_process";
 import { constants } from "node:fs";
 import { access, chmod, copyFile, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, delimiter, join, posix } from "node:path";
+import { basename, delimiter, join } from "node:path";
 import { promisify } from "node:util";
 import { EnvironmentError, InputError } from "../../errors.js";
-import { resolveElfClosure } from "../../elf/resolve.js";
 import type { ElfInfo } from "../../elf/reader.js";
 import type { FileTree } from "../../fs/file-tree.js";
 import { resolvePath } from "../../fs/resolve-path.js";
 import { open, write } from "../../image/open.js";
 import type { Image } from "../../image/types.js";
 import { humanSize } from "../../units.js";
-import { assembleImage, stageContents } from "../../slim/assemble.js";
-import { lookupProgram, runCommand, shellWords } from "../../slim/command.js";
-import { scanImage, type FileFacts } from "../../scan/facts.js";
+import { replaceFiles, stageContents } from "../../image/mutate/index.js";
+import { runCommand, shellWords } from "../../slim/command.js";
+import { ProgramClosureWalk } from "../../slim/program-closure.js";
+import { scan, type FileFacts } from "../../scan/scan.js";
 import { treeFileView } from "../../slim/tree-view.js";
 import type { BaseCandidate, DietContext, RefinedStep, RefiningStrategy } from "../strategy.js";
 
@@ -44,14 +46,11 @@ export interface BinaryTarget {
 
 /**
  * The ELF files the image's command runs: the programs of its Entrypoint + Cmd (through a shell command
- * and script interpreters) and their ELF closures.
+ * and script interpreters) and their ELF closures, without the dynamic loaders.
  */
 export async function programBinaries(tree: FileTree, facts: ReadonlyMap<string, FileFacts>, config: Image["config"]["config"]): Promise<BinaryTarget[]> {
   const view = treeFileView(tree, facts);
   const cmd = runCommand(config);
-  const env = { LD_LIBRARY_PATH: cmd.env.get("LD_LIBRARY_PATH"), LD_PRELOAD: cmd.env.get("LD_PRELOAD") };
-  const found = new Map<string, BinaryTarget>();
-  const interpreters = new Set<string>();
   /** The tree path of the regular file `p` names, symlinks and hardlinks followed. */
   const realFile = (p: string): string | undefined => {
     const r = resolvePath(view, p.startsWith("/") ? p : `/${p}`);
@@ -60,42 +59,36 @@ export async function programBinaries(tree: FileTree, facts: ReadonlyMap<string,
     if (n.type === "hardlink") return n.linkname;
     return n.type === "file" ? n.path : undefined;
   };
-  const seen = new Set<string>();
-  const program = async (name: string): Promise<void> => {
-    const path = lookupProgram(view, name, cmd);
-    if (!path || seen.has(path)) return;
-    seen.add(path);
-    let closure;
-    try {
-      closure = await resolveElfClosure(path, view, env, { cwd: cmd.workdir });
-    } catch (e) {
-      if (e instanceof InputError) return;
-      throw e;
-    }
-    for (const p of closure.files.keys()) {
-      const real = realFile(p);
-      if (!real) continue;
-      const f = facts.get(real);
-      if (!f?.elf) {
-        if (f?.shebang && closure.files.get(p) === "entrypoint") {
-          const [interp, ...args] = f.shebang.split(/\s+/);
-          if (interp) await program(interp);
-          if (interp && posix.basename(interp) === "env" && args[0] && !args[0].startsWith("-")) await program(args[0]);
-        }
-        continue;
-      }
-      if (f.elf.interpreter) {
-        const interp = realFile(f.elf.interpreter);
-        if (interp) interpreters.add(interp);
-      }
-      const isEntry = closure.files.get(p) === "entrypoint";
-      const executable = isEntry && (f.elf.type === "exec" || (f.elf.type === "dyn" && f.elf.isPie));
-      const prev = found.get(real);
-      found.set(real, { path: real, elf: f.elf, executable: executable || (prev?.executable ?? false), size: tree.get(real)!.size });
-    }
+  const factsOf = (p: string): FileFacts | undefined => {
+    const real = realFile(p);
+    return real === undefined ? undefined : facts.get(real);
   };
-  await program(cmd.argv[0]!);
-  if (cmd.shellScript !== undefined) for (const p of shellWords(cmd.shellScript).programs) await program(p);
+  const walk = new ProgramClosureWalk(view, factsOf, cmd);
+  const steps = await walk.walk(cmd.argv[0]!, "entrypoint");
+  if (cmd.shellScript !== undefined) {
+    for (const p of shellWords(cmd.shellScript).programs) steps.push(...(await walk.walk(p, `run by the shell command: ${cmd.shellScript}`)));
+  }
+  const found = new Map<string, BinaryTarget>();
+  const interpreters = new Set<string>();
+  /** Programs started, by tree path: executables that UPX may pack (not libraries or the loader). */
+  const started = new Set<string>();
+  for (const step of steps) {
+    if (step.kind === "program") {
+      const real = realFile(step.real);
+      if (real) started.add(real);
+    }
+    if (step.kind !== "file") continue;
+    const real = realFile(step.path);
+    const elf = real === undefined ? undefined : facts.get(real)?.elf;
+    if (!real || !elf) continue;
+    if (elf.interpreter) {
+      const interp = realFile(elf.interpreter);
+      if (interp) interpreters.add(interp);
+    }
+    const executable = started.has(real) && (elf.type === "exec" || (elf.type === "dyn" && elf.isPie));
+    const prev = found.get(real);
+    found.set(real, { path: real, elf, executable: executable || (prev?.executable ?? false), size: tree.get(real)!.size });
+  }
   for (const i of interpreters) found.delete(i);
   return [...found.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
 }
@@ -143,38 +136,28 @@ function message(e: unknown): string {
 interface Working {
   image: Image;
   tree: FileTree;
-  /** Current content of each replaced path (a file on disk). */
+  /** Current content of each replaced path (a file on disk); hardlinks to a path share it. */
   overrides: Map<string, { file: string }>;
-}
-
-/** Overrides for `path` and every hardlink to it, so all names keep the same content. */
-function withLinks(tree: FileTree, overrides: Map<string, { file: string }>, path: string, file: string): void {
-  overrides.set(path, { file });
-  for (const n of tree.values()) if (n.type === "hardlink" && n.linkname === path) overrides.set(n.path, { file });
 }
 
 async function buildCandidate(
   ctx: DietContext,
   base: BaseCandidate,
   w: Working,
-  overrides: Map<string, { file: string }>,
+  overrides: ReadonlyMap<string, { file: string }>,
   step: "strip" | "upx",
   what: string,
   log: (l: string) => void,
 ): Promise<string> {
   // Named after the candidate it refines: several candidates may be refined in one run.
   const image = ctx.candidateRef(`${base.strategy}.${step}`);
-  const assembled = await assembleImage(w.image, w.tree, {
-    paths: w.tree.all().map((n) => n.path),
-    overrides,
-    createdBy: `imgdiet diet ${step}: ${what}`,
-  });
+  const replaced = await replaceFiles(w.image, w.tree, overrides, { createdBy: `imgdiet diet ${step}: ${what}` });
   try {
     log(`writing ${image}`);
-    await write(assembled, `docker-daemon:${image}`);
+    await write(replaced, `docker-daemon:${image}`);
     ctx.registerCandidate(image);
   } finally {
-    await assembled.close();
+    await replaced.close();
   }
   return image;
 }
@@ -198,7 +181,7 @@ export const stripUpx: RefiningStrategy = {
       let t0 = Date.now();
       log(`reading ${base.image} (the ${base.strategy} candidate)`);
       image = await open(`docker-daemon:${base.image}`);
-      const { tree, facts } = await scanImage(image);
+      const { tree, facts } = await scan(image, { facts: true });
       let targets: BinaryTarget[];
       try {
         targets = await programBinaries(tree, facts, image.config.config);
@@ -240,7 +223,7 @@ export const stripUpx: RefiningStrategy = {
           if (after >= before) continue;
           saved += before - after;
           done.push(`/${t.path} ${humanSize(before)} → ${humanSize(after)}`);
-          withLinks(tree, overrides, t.path, out);
+          overrides.set(t.path, { file: out });
         }
         if (done.length === 0) {
           record({ step: "strip", outcome: { kind: "skipped", reason: `no gain from strip --strip-all on ${list(withSymbols)}` }, ms: Date.now() - t0 });
@@ -287,7 +270,7 @@ export const stripUpx: RefiningStrategy = {
           continue;
         }
         done.push(`/${t.path} ${humanSize(before)} → ${humanSize(after)}`);
-        withLinks(tree, overrides, t.path, out);
+        overrides.set(t.path, { file: out });
       }
       if (done.length === 0) {
         record({ step, outcome: { kind: "skipped", reason: `upx packed nothing: ${refused.join("; ")}` }, ms: Date.now() - t0 });

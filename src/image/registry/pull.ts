@@ -1,11 +1,11 @@
 import type { Readable } from "node:stream";
-import { z } from "zod";
 import { InputError } from "../../errors.js";
 import { decompress } from "../../io/decompress.js";
 import { isDigest, sha256, VerifyingStream } from "../digest.js";
 import { layerCompression } from "../media-types.js";
 import type { OpenOptions } from "../transport.js";
-import type { Compression, Descriptor, Image, ImageConfig, Layer, Manifest } from "../types.js";
+import type { Compression, Descriptor, Image, Layer, Manifest } from "../types.js";
+import { parseConfig } from "../documents.js";
 import { openBlob, pullScope, readSmallBlob, type BlobLocation } from "./blob.js";
 import type { RegistryClient } from "./client.js";
 import { readBody } from "./http.js";
@@ -60,30 +60,6 @@ async function fetchManifest(loc: BlobLocation, reference: string, expected: str
     throw new InputError(`${loc.name} manifest ${claimed}: digest mismatch: the registry sent content with digest ${digest}`);
   }
   return { parsed: parseManifest(bytes, res.headers["content-type"], what), digest, bytes };
-}
-
-const configShape = z
-  .object({
-    architecture: z.string(),
-    os: z.string(),
-    rootfs: z.object({ type: z.literal("layers"), diff_ids: z.array(z.string().regex(/^sha256:[a-f0-9]{64}$/)) }),
-  })
-  .passthrough();
-
-export function parseConfig(bytes: Buffer, what: string): ImageConfig {
-  let json: unknown;
-  try {
-    json = JSON.parse(bytes.toString("utf8"));
-  } catch {
-    throw new InputError(`${what}: image config is not valid JSON`);
-  }
-  const r = configShape.safeParse(json);
-  if (!r.success) {
-    const first = r.error.issues[0];
-    throw new InputError(`${what}: malformed image config: ${first ? `${first.path.join(".")}: ${first.message}` : "invalid"}`);
-  }
-  // Keep every field the config has, not only those checked.
-  return json as ImageConfig;
 }
 
 class RegistryLayer implements Layer {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { PassThrough } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { exportImage, loadImage } from "../../engine/client.js";
+import { exportImage, loadImage } from "../../daemon/index.js";
 import type { Reference } from "../reference.js";
 import type { Transport } from "../transport.js";
 import { openDockerArchiveFile, writeDockerArchive } from "./docker-archive.js";

@@ -1,9 +1,9 @@
 import type { Readable } from "node:stream";
 import { InputError } from "../../errors.js";
 import { digestHex, sha256 } from "../digest.js";
-import { parseConfig, parseIndex, parseManifest, peekMediaType, type Index } from "../documents.js";
+import { parseConfig, parseImageDocument, parseIndex, type Index } from "../documents.js";
 import { makeLayer } from "../layer.js";
-import { MediaType, isIndexMediaType, layerCompression, layerMediaType } from "../media-types.js";
+import { MediaType, layerCompression, layerMediaType } from "../media-types.js";
 import { hostPlatform, selectManifest } from "../platform.js";
 import type { OpenOptions } from "../transport.js";
 import type { Descriptor, Image, Manifest } from "../types.js";
@@ -51,14 +51,12 @@ export async function openLayout(store: LayoutStore, ref: string | undefined, so
   for (let depth = 0; ; depth++) {
     if (depth > 4) throw new InputError(`${what}: indexes nested too deep`);
     const bytes = await readVerified(store, desc, what);
-    const { mediaType, isIndex } = peekMediaType(bytes, `${what}: ${desc.digest}`);
-    if (isIndex || isIndexMediaType(mediaType ?? desc.mediaType)) {
-      const inner = parseIndex(bytes, `${what}: index ${desc.digest}`);
-      desc = selectManifest(inner.manifests, opts.platform ?? hostPlatform(), what);
+    const doc = parseImageDocument(bytes, `${what}: ${desc.digest}`, desc.mediaType);
+    if (doc.kind === "index") {
+      desc = selectManifest(doc.manifests, opts.platform ?? hostPlatform(), what);
       continue;
     }
-    const manifest = parseManifest(bytes, `${what}: manifest ${desc.digest}`);
-    return imageFromManifest(store, manifest, bytes, source);
+    return imageFromManifest(store, doc.manifest, bytes, source);
   }
 }
 

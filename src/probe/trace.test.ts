@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { Fixtures, type FileSpec } from "../../test/support/engine-fixture.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { engine, removeImage } from "./client.js";
+import { currentEngine } from "../engine/index.js";
 import { traceProbes } from "./trace.js";
 
 vi.setConfig({ testTimeout: 120_000 });
@@ -56,10 +56,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const tag of tags) {
-    const left = await engine().listContainers({ all: true, filters: { label: ["imgdiet=probe"], ancestor: [tag] } });
+    const left = await currentEngine().containers.list({ label: "imgdiet=probe", ancestor: tag });
     expect(left).toHaveLength(0);
   }
-  for (const tag of [...tags].reverse()) await removeImage(tag, { force: true });
+  for (const tag of [...tags].reverse()) await currentEngine().images.remove(tag, { force: true });
 }, 60_000);
 
 describe("traceProbes", () => {

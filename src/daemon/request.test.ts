@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EnvironmentError, InputError } from "../errors.js";
-import { exportImage } from "./client.js";
+import { exportImage } from "./images.js";
 
 /**
  * exportImage speaks HTTP/1.1 itself (for speed). Against a stand-in engine on TCP (DOCKER_HOST),

@@ -1,15 +1,9 @@
-/** Run one probe against an image in a throw-away container, which is always removed. */
-import type Dockerode from "dockerode";
-import { currentEngineAddress } from "./client.js";
-import {
-  CannotStart,
-  containerLogs,
-  createProbeContainer,
-  killContainer,
-  removeContainer,
-  runAttached,
-  startContainer,
-} from "./container.js";
+/**
+ * Run one probe against an image in a throw-away container, which is always removed: a command
+ * probe like `docker run -i IMG [args]` fed its stdin; an HTTP probe detached with its port
+ * published, polled until it answers, then sent its request.
+ */
+import { CannotStart, currentEngine, type ContainerHandle, type Engine } from "../engine/index.js";
 import { httpRequest, waitForHttp } from "./http.js";
 import {
   DEFAULT_READY_TIMEOUT_MS,
@@ -19,10 +13,10 @@ import {
   type Probe,
   type ProbeResult,
   type ProbeRunOptions,
-} from "../probe/types.js";
+} from "./types.js";
 
-/** How trace.ts wraps the image's own command in a tracer. */
-export interface TracedLaunch {
+/** Run the image's program some other way (under a tracer, see trace.ts) instead of its own command as is. */
+export interface ProbeLaunch {
   entrypoint: string[];
   cmd: string[];
   binds: string[];
@@ -30,34 +24,38 @@ export interface TracedLaunch {
   /** Seconds `docker stop` waits before killing, when an HTTP probe is done. */
   stopTimeoutSec: number;
   /** Called once the container has stopped, before it is removed. */
-  afterExit?: (container: Dockerode.Container) => Promise<void>;
+  afterExit?: (container: ContainerHandle) => Promise<void>;
 }
 
 export interface RunProbeOptions extends ProbeRunOptions {
-  /** Run under a tracer instead of the image's command as is (see trace.ts). */
-  trace?: TracedLaunch;
+  /** The engine to run on (default: the configured one). */
+  engine?: Engine;
+  /** Start the container this way instead of with the image's command (see trace.ts). */
+  launch?: ProbeLaunch;
 }
 
 /** Run `probe` against `image`: like `docker run`, or detached with the port published for HTTP probes. */
 export async function runProbe(image: string, probe: Probe, opts: RunProbeOptions = {}): Promise<ProbeResult> {
-  return probe.kind === "http" ? runHttpProbe(image, probe, opts) : runCommandProbe(image, probe, opts);
+  const engine = opts.engine ?? currentEngine();
+  return probe.kind === "http" ? runHttpProbe(engine, image, probe, opts) : runCommandProbe(engine, image, probe, opts);
 }
 
 function failed(probe: Probe, error: string, extra: Partial<ProbeResult> = {}): ProbeResult {
   return { probe: probe.name, exitCode: null, stdout: "", stderr: "", timedOut: false, error, ...extra };
 }
 
-async function runCommandProbe(image: string, probe: CommandProbe, opts: RunProbeOptions): Promise<ProbeResult> {
+async function runCommandProbe(engine: Engine, image: string, probe: CommandProbe, opts: RunProbeOptions): Promise<ProbeResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const args = probe.args && probe.args.length > 0 ? probe.args : undefined;
-  let container: Dockerode.Container;
+  const launch = opts.launch;
+  let container: ContainerHandle;
   try {
-    container = await createProbeContainer({
+    container = await engine.containers.create({
       image,
-      entrypoint: opts.trace?.entrypoint,
-      cmd: opts.trace ? opts.trace.cmd : args,
-      binds: opts.trace?.binds,
-      capAdd: opts.trace?.capAdd,
+      entrypoint: launch?.entrypoint,
+      cmd: launch ? launch.cmd : args,
+      binds: launch?.binds,
+      capAdd: launch?.capAdd,
       stdin: true,
     });
   } catch (e) {
@@ -65,8 +63,8 @@ async function runCommandProbe(image: string, probe: CommandProbe, opts: RunProb
     throw e;
   }
   try {
-    const run = await runAttached(container, probe.stdin, timeoutMs);
-    await opts.trace?.afterExit?.(container);
+    const run = await container.runAttached(probe.stdin, timeoutMs);
+    await launch?.afterExit?.(container);
     return {
       probe: probe.name,
       exitCode: run.timedOut ? null : run.exitCode,
@@ -79,23 +77,24 @@ async function runCommandProbe(image: string, probe: CommandProbe, opts: RunProb
     if (e instanceof CannotStart) return failed(probe, e.message);
     throw e;
   } finally {
-    await removeContainer(container);
+    await container.remove();
   }
 }
 
-async function runHttpProbe(image: string, probe: HttpProbe, opts: RunProbeOptions): Promise<ProbeResult> {
+async function runHttpProbe(engine: Engine, image: string, probe: HttpProbe, opts: RunProbeOptions): Promise<ProbeResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const readyTimeoutMs = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
-  const host = currentEngineAddress().publishHost;
+  const host = engine.address.publishHost;
   const hostIp = host === "127.0.0.1" ? "127.0.0.1" : "";
-  let container: Dockerode.Container;
+  const launch = opts.launch;
+  let container: ContainerHandle;
   try {
-    container = await createProbeContainer({
+    container = await engine.containers.create({
       image,
-      entrypoint: opts.trace?.entrypoint,
-      cmd: opts.trace?.cmd,
-      binds: opts.trace?.binds,
-      capAdd: opts.trace?.capAdd,
+      entrypoint: launch?.entrypoint,
+      cmd: launch?.cmd,
+      binds: launch?.binds,
+      capAdd: launch?.capAdd,
       publishTcpPort: { port: probe.port, hostIp },
       stdin: false,
     });
@@ -104,13 +103,13 @@ async function runHttpProbe(image: string, probe: HttpProbe, opts: RunProbeOptio
     throw e;
   }
   try {
-    await startContainer(container);
+    await container.start();
     let exitCode: number | null = null;
     let exited = false;
-    const waited = (container.wait() as Promise<{ StatusCode: number }>).then(
-      (w) => {
+    const waited = container.wait().then(
+      (code) => {
         exited = true;
-        exitCode = w.StatusCode;
+        exitCode = code;
       },
       () => {
         exited = true;
@@ -118,20 +117,20 @@ async function runHttpProbe(image: string, probe: HttpProbe, opts: RunProbeOptio
     );
     const hostPort = await publishedPort(container, probe.port);
     if (hostPort === "unpublished") {
-      await stop(container, opts, waited);
-      return failed(probe, `the engine did not publish port ${probe.port}`, await containerLogs(container));
+      await stop(container, launch, waited);
+      return failed(probe, `the engine did not publish port ${probe.port}`, await container.logs());
     }
     const ready =
       hostPort === "exited" ? ({ state: "exited" } as const) : await waitForHttp(host, hostPort, probe, () => exited, readyTimeoutMs);
     if (ready.state === "exited") {
       await waited;
-      await opts.trace?.afterExit?.(container);
-      const logs = await containerLogs(container);
+      await launch?.afterExit?.(container);
+      const logs = await container.logs();
       return failed(probe, `the container exited (code ${exitCode}) before port ${probe.port} answered HTTP`, { exitCode, ...logs });
     }
     if (ready.state === "timeout") {
-      await stop(container, opts, waited);
-      const logs = await containerLogs(container);
+      await stop(container, launch, waited);
+      const logs = await container.logs();
       return failed(probe, `port ${probe.port} did not answer HTTP within ${formatMs(readyTimeoutMs)} (${ready.lastError})`, {
         timedOut: true,
         ...logs,
@@ -149,8 +148,8 @@ async function runHttpProbe(image: string, probe: HttpProbe, opts: RunProbeOptio
         timedOut = /no answer within/.test(error);
       }
     }
-    await stop(container, opts, waited);
-    const logs = await containerLogs(container);
+    await stop(container, launch, waited);
+    const logs = await container.logs();
     return {
       probe: probe.name,
       exitCode: null,
@@ -163,33 +162,28 @@ async function runHttpProbe(image: string, probe: HttpProbe, opts: RunProbeOptio
     if (e instanceof CannotStart) return failed(probe, e.message);
     throw e;
   } finally {
-    await removeContainer(container);
+    await container.remove();
   }
 }
 
 /** Traced containers stop gracefully so the tracer writes its last lines; others are just killed. */
-async function stop(container: Dockerode.Container, opts: RunProbeOptions, waited: Promise<void>): Promise<void> {
-  if (opts.trace) {
-    try {
-      await container.stop({ t: opts.trace.stopTimeoutSec });
-    } catch {
-      /* already stopped */
-    }
+async function stop(container: ContainerHandle, launch: ProbeLaunch | undefined, waited: Promise<void>): Promise<void> {
+  if (launch) {
+    await container.stop(launch.stopTimeoutSec);
     await waited;
-    await opts.trace.afterExit?.(container);
+    await launch.afterExit?.(container);
   } else {
-    await killContainer(container);
+    await container.kill();
     await waited;
   }
 }
 
-async function publishedPort(container: Dockerode.Container, port: number): Promise<number | "exited" | "unpublished"> {
+async function publishedPort(container: ContainerHandle, port: number): Promise<number | "exited" | "unpublished"> {
   for (let i = 0; i < 50; i++) {
-    const info = await container.inspect();
-    const bindings = info.NetworkSettings?.Ports?.[`${port}/tcp`];
-    const hostPort = bindings?.find((b) => b.HostPort)?.HostPort;
-    if (hostPort) return Number(hostPort);
-    if (!info.State.Running) return "exited";
+    const state = await container.state();
+    const hostPort = state.hostPorts[`${port}/tcp`];
+    if (hostPort) return hostPort;
+    if (!state.running) return "exited";
     await new Promise((r) => setTimeout(r, 100));
   }
   return "unpublished";

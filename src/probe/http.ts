@@ -1,4 +1,4 @@
-/** One HTTP request to a published container port, and the readiness poll before it. */
+/** An HTTP probe's request to a published container port, and the readiness poll before it. */
 import { request } from "node:http";
 
 export interface HttpRequestSpec {

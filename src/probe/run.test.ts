@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { Fixtures, type FileSpec } from "../../test/support/engine-fixture.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { InputError } from "../errors.js";
-import { engine, removeImage } from "./client.js";
+import { currentEngine } from "../engine/index.js";
 import { runProbe } from "./run.js";
 
 vi.setConfig({ testTimeout: 60_000 });
@@ -14,7 +14,7 @@ const fixture = (tag: string, dockerfile: string, files: Record<string, FileSpec
 async function leftovers(): Promise<number> {
   let n = 0;
   for (const tag of tags) {
-    n += (await engine().listContainers({ all: true, filters: { label: ["imgdiet=probe"], ancestor: [tag] } })).length;
+    n += (await currentEngine().containers.list({ label: "imgdiet=probe", ancestor: tag })).length;
   }
   return n;
 }
@@ -56,7 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   expect(await leftovers()).toBe(0);
-  for (const tag of tags) await removeImage(tag, { force: true });
+  for (const tag of tags) await currentEngine().images.remove(tag, { force: true });
 }, 60_000);
 
 describe("runProbe: command", () => {

@@ -1,0 +1,26 @@
+import type { TarHeader } from "../../io/tar-header.js";
+
+/**
+ * One path of an image's merged filesystem and the layer whose entry it is (fs/FileTree's nodes
+ * have this shape; the image layer does not import fs/).
+ */
+export interface SourceEntry extends TarHeader {
+  /** Index of the layer that holds this entry's final version. */
+  layer: number;
+}
+
+/** The merged filesystem of the image being changed (an fs/FileTree fits). */
+export interface SourceFiles {
+  /** The entry at a normalised path (no leading slash). */
+  get(path: string): SourceEntry | undefined;
+  values(): Iterable<SourceEntry>;
+}
+
+/** New content for a path: bytes, or a file on disk; `mode` defaults to the replaced file's. */
+export type NewContent = Buffer | { bytes: Buffer; mode?: number } | { file: string; mode?: number };
+
+export function parentsOf(path: string): string[] {
+  const out: string[] = [];
+  for (let i = path.indexOf("/"); i > 0; i = path.indexOf("/", i + 1)) out.push(path.slice(0, i));
+  return out;
+}

@@ -1,0 +1,80 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { FileTree } from "../fs/file-tree.js";
+import type { Image } from "../image/types.js";
+import { mapLimit } from "../io/map-limit.js";
+import type { FileFacts } from "./file-facts.js";
+import { readLayer, type LayerScanOptions, type ScanEntry } from "./layer-scan.js";
+
+export type { FileFacts } from "./file-facts.js";
+export type { ScanEntry, LayerScanOptions } from "./layer-scan.js";
+
+/** One layer of a scanned image. */
+export interface LayerScan {
+  index: number;
+  diffId: string;
+  /** Every entry of the layer's tar in archive order (unsafe ones excepted). */
+  entries: ScanEntry[];
+  /** Entries whose path was absolute or used "..": reported, never followed. */
+  unsafe: string[];
+  /** What applying this layer did to the merged tree (FileTree.apply). */
+  changes: { added: number; modified: number; removed: number };
+}
+
+/** An image read once: its layers' entry lists and the merged filesystem. */
+export interface ImageScan {
+  image: Image;
+  layers: LayerScan[];
+  /** The merged filesystem, layers applied in order with OCI whiteouts. */
+  tree: FileTree;
+  /** Facts of the files that survive in the merged image, by path (empty unless asked for). */
+  facts: Map<string, FileFacts>;
+}
+
+export interface ScanOptions extends LayerScanOptions {
+  /** Progress: layers read so far, of all. */
+  onLayer?: (done: number, total: number) => void;
+}
+
+/**
+ * Layers read at once. Large local blobs are read, hashed and gunzipped off the main thread (zlib
+ * on the libuv pool, hashing in one worker), which this thread only parses: a few layers in flight
+ * keep both busy, and more would only add buffers (each costs a few MB), so memory stays bounded
+ * on machines with many cores.
+ */
+const LAYERS_AT_ONCE = Math.min(4, Math.max(2, cpus().length));
+
+/**
+ * Read an image: every layer blob exactly once (several at a time, each verified against its digest
+ * and diff_id), then merge the layers in order. Contents are never held: per layer, only entries
+ * and the facts asked for are kept.
+ */
+export async function scan(image: Image, opts: ScanOptions = {}): Promise<ImageScan> {
+  const needsSpill = opts.facts || opts.elf === "full";
+  const spillDir = needsSpill ? await mkdtemp(join(tmpdir(), "imgdiet-scan-")) : undefined;
+  try {
+    let done = 0;
+    const read = await mapLimit(image.layers, LAYERS_AT_ONCE, async (layer, index) => {
+      const r = await readLayer(layer, index, opts, spillDir);
+      opts.onLayer?.(++done, image.layers.length);
+      return r;
+    });
+    const tree = new FileTree();
+    const layers = read.map((r, index): LayerScan => {
+      const changes = { added: 0, modified: 0, removed: 0 };
+      for (const h of r.entries) {
+        const what = tree.adopt(h);
+        if (what !== "noop") changes[what]++;
+      }
+      return { index, diffId: image.layers[index]!.diffId, entries: r.entries, unsafe: r.unsafe, changes };
+    });
+    const facts = new Map<string, FileFacts>();
+    read.forEach((r, i) => {
+      for (const [p, f] of r.facts) if (tree.get(p)?.layer === i) facts.set(p, f);
+    });
+    return { image, layers, tree, facts };
+  } finally {
+    if (spillDir) await rm(spillDir, { recursive: true, force: true });
+  }
+}

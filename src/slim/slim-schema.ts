@@ -1,0 +1,49 @@
+/** The document `imgdiet slim --json` prints, as a zod schema (schemas/slim.schema.json is generated from it). */
+import { z } from "zod";
+import { probeResultSchema, verifyReportSchema } from "../probe/verify-schema.js";
+import type { SlimResult } from "./slim.js";
+
+export const SLIM_SCHEMA_VERSION = 1;
+
+/** A fresh schema at each use, so the generated JSON Schema inlines it instead of pointing into a sibling. */
+const count = (): z.ZodNumber => z.number().int().nonnegative();
+
+export const slimResultSchema = z
+  .object({
+    source: z.string(),
+    output: z.string(),
+    written: z.boolean().describe("Whether the image was written to output (only once it verified, or when verification is off)."),
+    imageId: z.string(),
+    originalSize: count().describe("Bytes, as docker images counts them."),
+    size: count(),
+    kept: z.array(z.object({ path: z.string(), reasons: z.array(z.string()) }).strict()).describe("Every kept path with the reasons it is kept."),
+    removed: z
+      .object({
+        files: count(),
+        bytes: count(),
+        byDirectory: z.array(z.object({ path: z.string(), files: count(), bytes: count() }).strict()),
+        byClass: z.array(z.object({ id: z.string(), title: z.string(), files: count(), bytes: count() }).strict()),
+      })
+      .strict(),
+    notes: z.array(z.string()),
+    missingLibraries: z.array(z.object({ name: z.string(), neededBy: z.string() }).strict()),
+    probes: z.array(probeResultSchema).describe("The traced probes' results on the original."),
+    verify: verifyReportSchema.optional(),
+  })
+  .strict();
+
+export const slimDocumentSchema = slimResultSchema
+  .extend({ schemaVersion: z.literal(SLIM_SCHEMA_VERSION) })
+  .strict()
+  .describe("The result of imgdiet slim: what was kept and why, what was removed, and the verification");
+
+export type SlimDocument = z.infer<typeof slimDocumentSchema>;
+
+export function slimDocument(r: SlimResult): SlimDocument {
+  return { schemaVersion: SLIM_SCHEMA_VERSION, ...r };
+}
+
+// The schema describes SlimResult: a field added to one and not the other fails the type check.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type SlimSchemaInSync = Assert<Same<SlimResult, z.infer<typeof slimResultSchema>>>;

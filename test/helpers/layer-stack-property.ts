@@ -1,0 +1,135 @@
+// The scan property: for a layer stack, imgdiet's merged tree (scan) equals what GNU tar leaves on
+// disk when the layers are applied one by one with the OCI whiteout rules (layer-stack-reference.ts).
+import fc from "fast-check";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { scan, type ImageScan } from "../../src/scan/scan.js";
+import type { FileNode } from "../../src/fs/file-tree.js";
+import { imageFromStack, type LayerSpec } from "./layer-stack.js";
+import { layerStacks } from "./layer-stack-gen.js";
+import { referenceTrees, type RefNode } from "./layer-stack-reference.js";
+
+/** What both sides must agree on for one path. */
+type Seen = { type: string; mode?: number; uid: number; gid: number; size?: number; digest?: string; target?: string };
+
+function fromScan(s: ImageScan, n: FileNode): Seen {
+  const entries = s.layers[n.layer]!.entries;
+  if (n.type === "dir") return { type: "dir", mode: n.mode & 0o7777, uid: n.uid, gid: n.gid };
+  if (n.type === "symlink") return { type: "symlink", uid: n.uid, gid: n.gid, target: n.linkname };
+  if (n.type === "file" || n.type === "hardlink") {
+    // A hardlink is the file it names, in the same layer (the generator links only there): its
+    // content is that entry's, whatever later layers do to the name.
+    let e = entries.find((x) => x.path === n.path);
+    for (let hops = 0; e?.type === "hardlink" && hops < 8; hops++) {
+      const to: string = e.linkname;
+      e = entries.find((x) => x.path === to);
+    }
+    if (!e) return { type: `hardlink to ${n.linkname}, not in layer ${n.layer}`, uid: n.uid, gid: n.gid };
+    return { type: "file", mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, size: e.size, digest: e.digest };
+  }
+  return { type: n.type, uid: n.uid, gid: n.gid };
+}
+
+function fromReference(r: RefNode): Seen {
+  if (r.type === "dir") return { type: "dir", mode: r.mode, uid: r.uid, gid: r.gid };
+  if (r.type === "symlink") return { type: "symlink", uid: r.uid, gid: r.gid, target: r.target };
+  if (r.type === "file") return { type: "file", mode: r.mode, uid: r.uid, gid: r.gid, size: r.size, digest: r.digest };
+  return { type: r.type, uid: r.uid, gid: r.gid };
+}
+
+/** Differences between the scan's merged tree and the reference tree, one line each (none: equal). */
+export function compareWithReference(s: ImageScan, ref: Map<string, RefNode>): string[] {
+  const out: string[] = [];
+  const nodes = s.tree.all();
+  for (const n of nodes) {
+    const r = ref.get(n.path);
+    if (!r) {
+      out.push(`/${n.path}: in the scan (${n.type} from layer ${n.layer}), not in the reference`);
+      continue;
+    }
+    const a = JSON.stringify(fromScan(s, n));
+    const b = JSON.stringify(fromReference(r));
+    if (a !== b) out.push(`/${n.path}: scan ${a} (layer ${n.layer}) ≠ reference ${b}`);
+    if (n.type === "hardlink") {
+      const t = s.tree.get(n.linkname);
+      const rt = ref.get(n.linkname);
+      if (t?.type === "file" && t.layer === n.layer && rt && rt.ino !== r.ino) out.push(`/${n.path}: hardlink to /${n.linkname}, but the reference has two inodes`);
+    }
+  }
+  for (const p of ref.keys()) if (!s.tree.has(p)) out.push(`/${p}: in the reference (${ref.get(p)!.type}), not in the scan`);
+  // The tree's child index must reach exactly its nodes (consumers walk it with list/descendants).
+  const listed = s.tree.descendants("").map((n) => n.path).sort();
+  const all = nodes.map((n) => n.path);
+  if (JSON.stringify(listed) !== JSON.stringify(all)) {
+    out.push(`FileTree.descendants("") lists ${listed.length} paths, FileTree.all() ${all.length}: ${all.filter((p) => !listed.includes(p)).map((p) => "/" + p).join(" ")} unreachable`);
+  }
+  return out;
+}
+
+/** The directory for reference trees: tmpfs when there is one (many small files, deleted at once). */
+export function workRoot(): string {
+  return existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
+}
+
+/** Scan each stack and extract them all with GNU tar under `workDir`; the differences, per stack. */
+export async function checkStacks(stacks: LayerSpec[][], workDir: string): Promise<string[][]> {
+  const root = mkdtempSync(join(workDir, "batch-"));
+  try {
+    const refs = await referenceTrees(root, stacks);
+    const out: string[][] = [];
+    for (const [i, stack] of stacks.entries()) {
+      const { image } = await imageFromStack(stack);
+      out.push(compareWithReference(await scan(image, { digests: true }), refs[i]!));
+    }
+    return out;
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+export async function checkStack(stack: LayerSpec[], workDir: string): Promise<string[]> {
+  return (await checkStacks([stack], workDir))[0]!;
+}
+
+/** Batches of `size` stacks: one run of the property checks a whole batch (see referenceTrees). */
+export const stackBatches = (size: number): fc.Arbitrary<LayerSpec[][]> => fc.array(layerStacks, { minLength: size, maxLength: size });
+
+function failureReport(stacks: LayerSpec[][], diffs: string[][]): string | undefined {
+  const bad = diffs.flatMap((d, i) => (d.length ? [`stack ${fc.stringify(stacks[i])}\n  ${d.join("\n  ")}`] : []));
+  return bad.length ? `${bad.length} of ${stacks.length} stacks differ:\n${bad.join("\n")}` : undefined;
+}
+
+/** The property for fc.assert: a batch passes when every stack in it matches its reference. */
+export function scanMatchesReference(workDir: string, batch: number): fc.IAsyncProperty<[LayerSpec[][]]> {
+  return fc.asyncProperty(stackBatches(batch), async (stacks) => {
+    const report = failureReport(stacks, await checkStacks(stacks, workDir));
+    if (report) throw new Error(report);
+  });
+}
+
+export interface PropertyRun {
+  cases: number;
+  failures: number;
+  seconds: number;
+  /** The first failing stack (not shrunk) and its differences. */
+  first?: string;
+}
+
+/** Check `cases` stacks (a multiple of `batch`) without stopping at a failure, counting failing stacks (for the bench). */
+export async function countFailures(o: { cases: number; batch: number; seed: number; workDir: string; onProgress?: (done: number, failures: number) => void }): Promise<PropertyRun> {
+  let failures = 0;
+  let done = 0;
+  let first: string | undefined;
+  const started = process.hrtime.bigint();
+  const prop = fc.asyncProperty(stackBatches(o.batch), async (stacks) => {
+    const diffs = await checkStacks(stacks, o.workDir);
+    failures += diffs.filter((d) => d.length).length;
+    first ??= failureReport(stacks, diffs);
+    done += stacks.length;
+    o.onProgress?.(done, failures);
+  });
+  const r = await fc.check(prop, { numRuns: Math.ceil(o.cases / o.batch), seed: o.seed, endOnFailure: true });
+  if (r.failed) throw new Error(`property run broke down: ${String(r.errorInstance)}`);
+  return { cases: done, failures, seconds: Number(process.hrtime.bigint() - started) / 1e9, first };
+}
