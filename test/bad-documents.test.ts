@@ -9,8 +9,11 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { imgdiet, must, tempDir } from "./helpers/run.js";
 import { buildSmall, SMALL } from "./helpers/fixtures.js";
+import { open, write } from "../src/image/open.js";
+import { handMadeImage, startTestRegistry, type TestRegistry } from "./support/registry.js";
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- edited JSON documents of any shape
+type Json = Record<string, any>;
 
 const hex = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
@@ -65,11 +68,16 @@ describe("wrong types in image documents → exit 2 naming the field", () => {
     expect(r.code, r.stderr).toBe(0);
     return new Layout(path);
   };
-  beforeAll(() => {
+  let reg: TestRegistry;
+  beforeAll(async () => {
     buildSmall();
     dir = tempDir("bad-docs");
+    reg = await startTestRegistry();
+  }, 120_000);
+  afterAll(async () => {
+    await reg?.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("an image config whose Cmd is not a list, or whose diff_ids are not a list (OCI layout)", () => {
     const l = layout();
@@ -129,4 +137,36 @@ describe("wrong types in image documents → exit 2 naming the field", () => {
     writeFileSync(join(unpacked, "manifest.json"), JSON.stringify([{ ...entries[0], Config: newName }]));
     expectBadField(pack("bad-config.tar"), /config: config\.Entrypoint: expected array, received object/);
   });
+
+  it("a registry image whose config has a Cmd that is not a list", async () => {
+    const image = await handMadeImage([{ files: { hello: "hi\n" }, compression: "gzip" }], "oci", { config: { Cmd: "/hello" } });
+    const ref = `docker://${reg.host}/bad/cmd:v1`;
+    await write(image, ref);
+    expectBadField(ref, / config sha256:[a-f0-9]{64}: config\.Cmd: expected array, received string/);
+  });
+
+  it("the same image gives the same parsed documents from every transport", async () => {
+    const l = layout();
+    const saved = join(dir, "same.tar");
+    must("docker", ["save", "-o", saved, SMALL]);
+    const ociArchive = join(dir, "same-oci.tar");
+    expect(imgdiet(["copy", SMALL, `oci-archive:${ociArchive}:x`]).code).toBe(0);
+    const pushed = `docker://${reg.host}/same/small:v1`;
+    expect(imgdiet(["copy", SMALL, pushed]).code).toBe(0);
+    const refs = [`docker-daemon:${SMALL}`, `docker-archive:${saved}`, `oci:${l.dir}:x`, `oci-archive:${ociArchive}:x`, pushed];
+    const docs = [];
+    for (const ref of refs) {
+      const image = await open(ref);
+      try {
+        const { mediaType: _m, ...manifest } = image.manifest;
+        // Layers keep their blobs; the media types say Docker or OCI, as each transport stores them.
+        docs.push({ config: image.config, configDigest: manifest.config.digest, layers: manifest.layers.map((d) => [d.digest, d.size]) });
+      } finally {
+        await image.close();
+      }
+    }
+    for (const d of docs.slice(1)) expect(d).toEqual(docs[0]);
+    expect(docs[0]!.config).toMatchObject({ os: "linux", rootfs: { type: "layers" } });
+    expect(docs[0]!.layers).toHaveLength(4);
+  }, 120_000);
 });

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadProbesFile } from "../src/probe/probes-file.js";
 import { open } from "../src/image/open.js";
-import { scanImage, type ScannedImage } from "../src/scan/facts.js";
+import { scan, type ImageScan } from "../src/scan/scan.js";
 import { slim, type SlimResult } from "../src/slim/slim.js";
 import { engineSize, removeImages } from "./helpers/run.js";
 import {
@@ -35,10 +35,10 @@ async function slimStack(stack: string, output = outputOf(stack)): Promise<SlimR
 }
 
 /** The slim image as written to the engine, scanned (tree + small /etc files). */
-async function scanOutput(ref: string): Promise<ScannedImage> {
+async function scanOutput(ref: string): Promise<ImageScan> {
   const img = await open(`docker-daemon:${ref}`);
   try {
-    return await scanImage(img);
+    return await scan(img, { facts: true });
   } finally {
     await img.close();
   }

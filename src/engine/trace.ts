@@ -89,10 +89,11 @@ export async function stageFor(image: EngineImage): Promise<Tracer> {
     cleanup: () => staged.cleanup(),
     async launch(program, initialCwd): Promise<TracedLaunch> {
       const outDir = await mkdtemp(join(tmpdir(), "imgdiet-trace-out-"));
+      // The image's USER, whoever it is, writes the log.
       await chmod(outDir, 0o777).catch(async (e: unknown) => {
         await rm(outDir, { recursive: true, force: true });
         throw e;
-      }); // the image's USER, whoever it is, writes the log
+      });
       return {
         ...straceArgv(staged, program),
         binds: [`${staged.dir}:${TRACER_MOUNT}:ro`, `${outDir}:${TRACE_OUT_MOUNT}`],

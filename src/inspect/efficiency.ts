@@ -9,6 +9,9 @@ interface PathCopies {
   copies: number;
 }
 
+/** Per path: the size of its one copy, or its copies once there are several (most paths have one). */
+type Copies = Map<string, number | PathCopies>;
+
 /** What efficiency reads of a scan: each layer's entries in order, and the merged tree. */
 export interface EfficiencyInput {
   layers: readonly { entries: readonly TarHeader[] }[];
@@ -24,7 +27,7 @@ export interface EfficiencyInput {
  * shipped in layers but unreachable in the merged image.
  */
 export function efficiency(input: EfficiencyInput): Efficiency {
-  const paths = new Map<string, PathCopies>();
+  const paths: Copies = new Map();
   const removalsBy = groupRemovals(input.tree.removals);
   input.layers.forEach((layer, index) => countLayer(paths, layer.entries, removalsBy.get(index) ?? []));
 
@@ -32,7 +35,8 @@ export function efficiency(input: EfficiencyInput): Efficiency {
   let all = 0;
   let wasted = 0;
   const inefficient: Efficiency["inefficientPaths"] = [];
-  for (const [path, c] of paths) {
+  for (const [path, v] of paths) {
+    const c = typeof v === "number" ? { cumulative: v, min: v, copies: 1 } : v;
     min += c.min;
     all += c.cumulative;
     if (c.copies >= 2) {
@@ -65,7 +69,7 @@ function groupRemovals(removals: readonly Removal[]): Map<number, Removal[]> {
   return by;
 }
 
-function countLayer(paths: Map<string, PathCopies>, entries: readonly TarHeader[], removed: readonly Removal[]): void {
+function countLayer(paths: Copies, entries: readonly TarHeader[], removed: readonly Removal[]): void {
   const parents = new Set<string>();
   for (const h of entries) {
     let p = h.path;
@@ -87,11 +91,13 @@ function countLayer(paths: Map<string, PathCopies>, entries: readonly TarHeader[
       size = whiteouts.get(path) ?? 0;
     }
     const c = paths.get(path);
-    if (c) {
+    if (c === undefined) paths.set(path, size);
+    else if (typeof c === "number") paths.set(path, { cumulative: c + size, min: Math.min(c, size), copies: 2 });
+    else {
       c.cumulative += size;
       c.min = Math.min(c.min, size);
       c.copies++;
-    } else paths.set(path, { cumulative: size, min: size, copies: 1 });
+    }
   }
 }
 

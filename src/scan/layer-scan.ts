@@ -5,7 +5,7 @@ import { hardlinkTarget, NO_SHADOWS } from "../fs/file-tree.js";
 import { readTar, type TarEntry } from "../io/tar-reader.js";
 import { sniffElf, type ElfSniff } from "../elf/sniff.js";
 import { layerTarChunks, readingLayer } from "../image/layer.js";
-import { factsWanted, readFacts, type FileFacts } from "./file-facts.js";
+import { factsWanted, readFacts, type FileFacts } from "./facts.js";
 
 /**
  * One entry of a layer's tar, in archive order: its header (a hardlink's target normalised like a

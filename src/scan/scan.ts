@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { FileTree } from "../fs/file-tree.js";
 import type { Image } from "../image/types.js";
 import { mapLimit } from "../io/map-limit.js";
-import type { FileFacts } from "./file-facts.js";
+import type { FileFacts } from "./facts.js";
 import { readLayer, type LayerScanOptions, type ScanEntry } from "./layer-scan.js";
 
-export type { FileFacts } from "./file-facts.js";
+export type { FileFacts } from "./facts.js";
 export type { ScanEntry, LayerScanOptions } from "./layer-scan.js";
 
 /** One layer of a scanned image. */
