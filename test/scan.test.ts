@@ -1,13 +1,17 @@
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { open } from "../src/image/open.js";
 import type { Image, Layer } from "../src/image/types.js";
 import { analyze } from "../src/inspect/analyze.js";
 import { efficiency } from "../src/inspect/efficiency.js";
 import { FileTree } from "../src/fs/file-tree.js";
 import type { EntryType, TarHeader } from "../src/io/tar-header.js";
-import { scan } from "../src/scan/scan.js";
+import { selectFiles } from "../src/image/mutate/index.js";
+import { scan, type ScanEntry } from "../src/scan/scan.js";
+import { slim } from "../src/slim/slim.js";
 import { buildTricky, TRICKY } from "./helpers/fixtures.js";
-import { must } from "./helpers/run.js";
+import { must, tempDir } from "./helpers/run.js";
 
 /**
  * The same image, its layers wrapped so that every read of a blob (as stored or uncompressed) is
@@ -108,6 +112,79 @@ describe("scan: one read of each blob", () => {
       await scan(image);
       await scan(image);
       expect([...reads.values()].every((n) => n === 2)).toBe(true);
+    });
+  });
+});
+
+/** path → sha256 of every regular file of an image's single layer (the slim output). */
+async function fileDigests(image: Image): Promise<Map<string, string>> {
+  expect(image.layers).toHaveLength(1);
+  const s = await scan(image, { digests: true });
+  return new Map(s.layers[0]!.entries.filter((e) => e.type === "file").map((e) => [e.path, e.digest!]));
+}
+
+describe("slim: one read of each blob, from the scan to the written image", () => {
+  let dir: string;
+  beforeAll(() => {
+    buildTricky();
+    dir = tempDir("imgdiet-one-read-");
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // The same source name for every run: the history line names it, so equal outputs have equal ids.
+  const SOURCE = `docker-daemon:${TRICKY}`;
+  const diffIdsOf = (out: string) => withImage(`oci:${join(dir, out)}:s`, async (i) => i.config.rootfs.diff_ids);
+  const slimOf = async (image: Image, out: string) => {
+    // Kept files from every layer: the closure of ls (base layer), /etc, and what later layers wrote.
+    const r = await slim(SOURCE, { image, staticOnly: true, cmd: ["/bin/ls", "/data"], include: ["/data", "/opt", "/etc"], output: `oci:${join(dir, out)}:s` });
+    expect(r.written).toBe(true);
+    return r;
+  };
+
+  it("a static-only slim reads each blob once, whether the kept bytes are read in place, spooled, or come from gzip layers", async () => {
+    // Reference: the engine's export (plain layers in a local file), the kept files read in place.
+    await withImage(SOURCE, async (plain) => {
+      const r = await slimOf(plain, "in-place");
+      // Every file written has the bytes the source has at that path (the source's own digests).
+      const source = await scan(plain, { digests: true });
+      const written = await withImage(`oci:${join(dir, "in-place")}:s`, fileDigests);
+      expect(written.size).toBeGreaterThan(100);
+      expect([...written.keys()]).toEqual(expect.arrayContaining(["data/keep/b", "opt/blob", "data/cross-hard", "etc/passwd", "usr/bin/ls"]));
+      // Except the account files, which slim rewrites to the users the program needs (slim/users.ts).
+      const rewritten = new Set(["etc/passwd", "etc/group", "etc/shadow", "etc/gshadow"]);
+      for (const [p, d] of written) {
+        if (rewritten.has(p)) continue;
+        // The merged tree's nodes are the scan's entries (hardlinks followed to their file).
+        const n = source.tree.get(p)!;
+        expect((source.tree.get(n.type === "hardlink" ? n.linkname : p) as ScanEntry).digest, p).toBe(d);
+      }
+      // Counted (the wrapper hides where the blobs lie, so the scan spools them): one read each.
+      const { image, reads } = counted(plain);
+      const spooled = await slimOf(image, "spooled");
+      expectEachBlobReadOnce(image, reads);
+      expect(spooled.imageId).toBe(r.imageId);
+    });
+    // A layout with gzip layers (what registries serve): spooled while decompressed, read once.
+    const gz = join(dir, "gzip-layout");
+    must("skopeo", ["copy", "-q", "--dest-compress-format", "gzip", `docker-daemon:${TRICKY}`, `oci:${gz}:g`]);
+    await withImage(`oci:${gz}:g`, async (plain) => {
+      expect(plain.layers.every((l) => l.compression === "gzip")).toBe(true);
+      const { image, reads } = counted(plain);
+      await slimOf(image, "from-gzip");
+      expectEachBlobReadOnce(image, reads);
+      // skopeo rewrites the runtime config (drops Docker's null fields), so compare the written layer.
+      expect(await diffIdsOf("from-gzip")).toEqual(await diffIdsOf("in-place"));
+    });
+  });
+
+  it("the counter sees slim's second read when the scan keeps no content", async () => {
+    // Without the scan's content, assembly reads the layers holding kept files again: the seam counts it.
+    await withImage(SOURCE, async (plain) => {
+      const { image, reads } = counted(plain);
+      const s = await scan(image, { facts: true });
+      const out = await selectFiles(image, s.tree, ["usr/bin/bash"], { createdBy: "t" });
+      await out.close();
+      expect(Math.max(...reads.values())).toBe(2);
     });
   });
 });

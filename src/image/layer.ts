@@ -77,6 +77,30 @@ export async function layerTarChunks(layer: Layer): Promise<AsyncIterable<Buffer
   return src ? src.tarFrom(await src.open(), false) : layer.uncompressed();
 }
 
+/**
+ * The verified uncompressed tar of a layer, from one opening of its blob, and — when the blob is
+ * plain (not compressed: digest == diff_id) and read from a local file (docker-archive, the daemon's
+ * temporary export, an uncompressed OCI layout) — the byte range [start, end) of that file which
+ * the tar is, so that a reader can come back to a file's bytes by position after this one read has
+ * verified them. `owned`: chunks as uncompressed() gives them (safe to keep), else lent as by
+ * layerTarChunks.
+ */
+export async function openLayerTar(layer: Layer, owned: boolean): Promise<{ tar: AsyncIterable<Buffer>; file?: FileRange }> {
+  const src = sources.get(layer);
+  if (!src) return { tar: await layer.uncompressed() };
+  const raw = await src.open();
+  return { file: plainFile(raw, layer), tar: src.tarFrom(raw, owned) };
+}
+
+function plainFile(s: Readable, layer: Layer): FileRange | undefined {
+  const d = layer.descriptor;
+  if (layer.compression !== "none" || d.digest !== layer.diffId || !(s instanceof ReadStream)) return undefined;
+  const r = s as ReadStream & { start?: number };
+  if (typeof r.path !== "string") return undefined;
+  const start = r.start ?? 0;
+  return { path: r.path, start, end: start + d.size };
+}
+
 /** Below this, a worker thread costs more than it saves. */
 const FAST_MIN_BYTES = 8 << 20;
 

@@ -1,10 +1,12 @@
 import { createHash, type Hash } from "node:crypto";
+import { join } from "node:path";
 import type { Layer } from "../image/types.js";
 import type { TarHeader } from "../io/tar-header.js";
 import { hardlinkTarget, NO_SHADOWS } from "../fs/file-tree.js";
 import { readTar, type TarEntry } from "../io/tar-reader.js";
 import { sniffElf, type ElfSniff } from "../elf/sniff.js";
-import { layerTarChunks, readingLayer } from "../image/layer.js";
+import { layerTarChunks, openLayerTar, readingLayer } from "../image/layer.js";
+import { spooling, type LayerBytes } from "./content.js";
 import { factsWanted, readFacts, type FileFacts } from "./facts.js";
 
 /**
@@ -21,6 +23,8 @@ export interface ScanEntry extends TarHeader {
   digest?: string;
   /** What the first page of an ELF file says (static, dynamic, library), when asked for with `elf`. */
   elf?: ElfSniff;
+  /** Byte offset of a regular file's content in its layer's uncompressed tar, when asked for with `content`. */
+  offset?: number;
 }
 
 /** What to learn about each layer's contents (headers are always read). */
@@ -31,6 +35,12 @@ export interface LayerScanOptions {
   digests?: boolean;
   /** What slim needs: full ELF facts, shebangs and small /etc files (implies elf "full"). */
   facts?: boolean;
+  /**
+   * Keep every regular file's bytes reachable after the scan without reading a blob again
+   * (ImageScan.content): plain blobs in local files are read again by position, any other blob's
+   * verified uncompressed tar is spooled to a temporary file as it is read.
+   */
+  content?: boolean;
 }
 
 /** One layer as read: its entries and the facts of the files whose content was read. */
@@ -40,6 +50,8 @@ export interface LayerRead {
   unsafe: string[];
   /** Facts by path, for the files of this layer that have any (see LayerScanOptions.facts). */
   facts: Map<string, FileFacts>;
+  /** Where the layer's uncompressed tar can be read again (when asked for with `content`). */
+  bytes?: LayerBytes;
 }
 
 const SNIFF_BYTES = 4096;
@@ -59,7 +71,7 @@ class EntryMaker {
     if (this.strings.size < 1024) this.strings.set(s, s);
     return s;
   }
-  entry(h: TarHeader, layer: number): ScanEntry {
+  entry(h: TarHeader, layer: number, offset?: number): ScanEntry {
     let xattrs = NO_XATTRS;
     for (const _ in h.xattrs) {
       xattrs = h.xattrs;
@@ -69,6 +81,7 @@ class EntryMaker {
       path: h.path, type: h.type, mode: h.mode, uid: h.uid, gid: h.gid, uname: this.string(h.uname), gname: this.string(h.gname),
       size: h.size, mtime: h.mtime, linkname: h.type === "hardlink" ? hardlinkTarget(h.linkname) : h.linkname,
       devmajor: h.devmajor, devminor: h.devminor, xattrs, layer, shadows: NO_SHADOWS, digest: undefined, elf: undefined,
+      offset: h.type === "file" ? offset : undefined,
     };
   }
 }
@@ -76,9 +89,16 @@ class EntryMaker {
 /**
  * Read one layer's blob once, verifying its digest and diff_id (readingLayer), and learn what
  * `opts` asks about its files on the way. Contents are never held beyond one file (an ELF file
- * larger than a few MB is spilled to `spillDir`).
+ * larger than a few MB is spilled to `spillDir`). With `content`, the tar goes to a spool file in
+ * `contentDir` on the way, unless the blob is a plain local file, which is its own spool.
  */
-export async function readLayer(layer: Layer, index: number, opts: LayerScanOptions, spillDir: string | undefined): Promise<LayerRead> {
+export async function readLayer(
+  layer: Layer,
+  index: number,
+  opts: LayerScanOptions,
+  spillDir: string | undefined,
+  contentDir?: string,
+): Promise<LayerRead> {
   const entries: ScanEntry[] = [];
   const unsafe: string[] = [];
   const facts = new Map<string, FileFacts>();
@@ -86,18 +106,28 @@ export async function readLayer(layer: Layer, index: number, opts: LayerScanOpti
   const sniff = opts.elf !== undefined || opts.facts === true;
   const make = new EntryMaker();
   // A layer imgdiet wrote itself (image/mutate) knows its headers: nothing to read for them.
-  if (layer.entries && !sniff && !opts.digests) return { entries: layer.entries.map((h) => make.entry(h, index)), unsafe, facts };
+  if (layer.entries && !sniff && !opts.digests && !opts.content) return { entries: layer.entries.map((h) => make.entry(h, index)), unsafe, facts };
   let spilled = 0;
+  let bytes: LayerBytes | undefined;
   await readingLayer(layer, async () => {
-    // Facts keep chunks beyond the next read (an ELF file gathered whole), so they need the owning
-    // stream; headers, sniffs and digests use chunks at once and can take the lent ones (layerTarChunks).
-    const chunks = elfFull ? await layer.uncompressed() : await layerTarChunks(layer);
+    // Facts keep chunks beyond the next read (an ELF file gathered whole), and so does the spool
+    // writer, so they need the owning stream; headers, sniffs and digests use chunks at once and can
+    // take the lent ones (layerTarChunks).
+    let chunks: AsyncIterable<Buffer>;
+    if (opts.content) {
+      const { tar, file } = await openLayerTar(layer, true);
+      // A plain blob in a local file (the user's archive or layout, or our own temporary export) is
+      // its own spool: the bytes this one read verifies stay there, read later by position. Any
+      // other blob's verified tar is written to a spool file as it is read.
+      bytes = file ? { file: file.path, start: file.start } : { file: join(contentDir!, `${index}.tar`), start: 0 };
+      chunks = file ? tar : spooling(tar, bytes.file);
+    } else chunks = elfFull ? await layer.uncompressed() : await layerTarChunks(layer);
     for await (const e of readTar(chunks, `layer ${index} (${layer.descriptor.digest})`)) {
       if (e.unsafe) {
         unsafe.push(e.rawPath);
         continue;
       }
-      const entry = make.entry(e.header, index);
+      const entry = make.entry(e.header, index, opts.content ? e.offset : undefined);
       entries.push(entry);
       if (entry.type !== "file") continue;
       const withFacts = elfFull && factsWanted(entry, { elf: true, config: opts.facts === true });
@@ -114,7 +144,7 @@ export async function readLayer(layer: Layer, index: number, opts: LayerScanOpti
       if (f) facts.set(entry.path, f);
     }
   });
-  return { entries, unsafe, facts };
+  return { entries, unsafe, facts, bytes };
 }
 
 function setSniff(entry: ScanEntry, head: Buffer): void {

@@ -4,10 +4,12 @@ import { join } from "node:path";
 import { FileTree } from "../fs/file-tree.js";
 import type { Image } from "../image/types.js";
 import { mapLimit } from "../io/map-limit.js";
+import { ScanContent } from "./content.js";
 import type { FileFacts } from "./facts.js";
 import { readLayer, type LayerScanOptions, type ScanEntry } from "./layer-scan.js";
 
 export type { FileFacts } from "./facts.js";
+export type { ScanContent } from "./content.js";
 export type { ScanEntry, LayerScanOptions } from "./layer-scan.js";
 
 /** One layer of a scanned image. */
@@ -30,6 +32,13 @@ export interface ImageScan {
   tree: FileTree;
   /** Facts of the files that survive in the merged image, by path (empty unless asked for). */
   facts: Map<string, FileFacts>;
+  /**
+   * The bytes of any regular file entry of any layer, without reading a blob again (asked for with
+   * `content`; image/mutate takes it as its ContentSource).
+   */
+  content?: ScanContent;
+  /** Remove what the scan keeps on disk (the content spool); the scan's content is unusable after. */
+  close(): Promise<void>;
 }
 
 export interface ScanOptions extends LayerScanOptions {
@@ -47,16 +56,19 @@ const LAYERS_AT_ONCE = Math.min(4, Math.max(2, cpus().length));
 
 /**
  * Read an image: every layer blob exactly once (several at a time, each verified against its digest
- * and diff_id), then merge the layers in order. Contents are never held: per layer, only entries
- * and the facts asked for are kept.
+ * and diff_id), then merge the layers in order. Contents are never held in memory: per layer, only
+ * entries and the facts asked for are kept. With `content`, files' bytes stay reachable on disk
+ * (ImageScan.content); close() the scan when done with them.
  */
 export async function scan(image: Image, opts: ScanOptions = {}): Promise<ImageScan> {
   const needsSpill = opts.facts || opts.elf === "full";
   const spillDir = needsSpill ? await mkdtemp(join(tmpdir(), "imgdiet-scan-")) : undefined;
+  const contentDir = opts.content ? await mkdtemp(join(tmpdir(), "imgdiet-content-")) : undefined;
+  let kept = false;
   try {
     let done = 0;
     const read = await mapLimit(image.layers, LAYERS_AT_ONCE, async (layer, index) => {
-      const r = await readLayer(layer, index, opts, spillDir);
+      const r = await readLayer(layer, index, opts, spillDir, contentDir);
       opts.onLayer?.(++done, image.layers.length);
       return r;
     });
@@ -73,8 +85,11 @@ export async function scan(image: Image, opts: ScanOptions = {}): Promise<ImageS
     read.forEach((r, i) => {
       for (const [p, f] of r.facts) if (tree.get(p)?.layer === i) facts.set(p, f);
     });
-    return { image, layers, tree, facts };
+    const content = opts.content ? new ScanContent(read.map((r) => r.bytes), contentDir) : undefined;
+    kept = true;
+    return { image, layers, tree, facts, content, close: async () => content?.close() };
   } finally {
     if (spillDir) await rm(spillDir, { recursive: true, force: true });
+    if (contentDir && !kept) await rm(contentDir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,5 @@
 import type { FileTree } from "../fs/file-tree.js";
-import { selectFiles } from "../image/mutate/index.js";
+import { selectFiles, type ContentSource } from "../image/mutate/index.js";
 import type { Image } from "../image/types.js";
 import { engineLayerSize } from "../inspect/layer-size.js";
 import type { Selection } from "./selection.js";
@@ -14,10 +14,11 @@ export interface Assembled {
 /**
  * slim's output: the selected paths of the source's merged tree (their parents come along) with the
  * selection's replaced contents, as one deterministic layer (image/mutate). `created` is the
- * source's, or SOURCE_DATE_EPOCH when set.
+ * source's, or SOURCE_DATE_EPOCH when set. The kept files' bytes come from `content` (the scan's,
+ * so no source blob is read twice) when given, else from the source's layers.
  */
-export async function assembleSelection(source: Image, tree: FileTree, sel: Selection, createdBy: string): Promise<Assembled> {
-  const image = await selectFiles(source, tree, sel.paths(), { replace: sel.overrides, createdBy });
+export async function assembleSelection(source: Image, tree: FileTree, sel: Selection, createdBy: string, content?: ContentSource): Promise<Assembled> {
+  const image = await selectFiles(source, tree, sel.paths(), { replace: sel.overrides, createdBy, content });
   return { image, size: writtenSize(image) };
 }
 

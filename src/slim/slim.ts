@@ -39,6 +39,11 @@ export interface SlimOptions {
   /** HTTP probes: how long to wait for the port to answer (default 30 s). */
   readyTimeoutMs?: number;
   onLog?: (line: string) => void;
+  /**
+   * The source image, already opened (library API): read instead of opening `source`, which then
+   * only names it; the caller closes it.
+   */
+  image?: Image;
 }
 
 export interface SlimResult extends SlimAudit {
@@ -114,14 +119,15 @@ export async function slim(source: string, opts: SlimOptions = {}): Promise<Slim
   }
   let image: Image;
   try {
-    image = await open(srcRef);
+    image = opts.image ?? (await open(srcRef));
   } catch (e) {
     await tracing?.catch(() => undefined);
     throw e;
   }
   try {
     log(`scanning ${source}`);
-    const scanning = scan(image, { facts: true });
+    // content: the kept files' bytes are assembled from what this one read keeps, not read again.
+    const scanning = scan(image, { facts: true, content: true });
     let original: string | undefined = sourceName;
     if (!staticOnly && !tracing) {
       const loading = inEngine(image, srcRef);
@@ -134,6 +140,7 @@ export async function slim(source: string, opts: SlimOptions = {}): Promise<Slim
     // Both settle before anything is thrown, so no container outlives slim.
     const [scanned, traced] = await Promise.allSettled([scanning, tracing ?? Promise.resolve(undefined)]);
     if (scanned.status === "rejected") throw scanned.reason;
+    cleanups.push(() => scanned.value.close());
     if (traced.status === "rejected") throw traced.reason;
     const { tree, facts, layers } = scanned.value;
     const view = treeFileView(tree, facts);
@@ -170,7 +177,7 @@ export async function slim(source: string, opts: SlimOptions = {}): Promise<Slim
     }
 
     const createdBy = `imgdiet slim ${source}${staticOnly ? " --static-only" : ""} (${sel.reasons.size} paths kept)`;
-    const { image: slimImage, size } = await assembleSelection(image, tree, sel, createdBy);
+    const { image: slimImage, size } = await assembleSelection(image, tree, sel, createdBy, scanned.value.content);
     cleanups.push(() => slimImage.close());
 
     const parents = new Set<string>();
@@ -204,6 +211,6 @@ export async function slim(source: string, opts: SlimOptions = {}): Promise<Slim
     };
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
-    await image.close();
+    if (!opts.image) await image.close();
   }
 }

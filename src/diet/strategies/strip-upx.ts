@@ -25,10 +25,10 @@ import { resolvePath } from "../../fs/resolve-path.js";
 import { open, write } from "../../image/open.js";
 import type { Image } from "../../image/types.js";
 import { humanSize } from "../../units.js";
-import { replaceFiles, stageContents } from "../../image/mutate/index.js";
+import { replaceFiles, stageContents, type ContentSource } from "../../image/mutate/index.js";
 import { runCommand, shellWords } from "../../slim/command.js";
 import { ProgramClosureWalk } from "../../slim/program-closure.js";
-import { scan, type FileFacts } from "../../scan/scan.js";
+import { scan, type FileFacts, type ImageScan } from "../../scan/scan.js";
 import { treeFileView } from "../../slim/tree-view.js";
 import type { BaseCandidate, DietContext, RefinedStep, RefiningStrategy } from "../strategy.js";
 
@@ -136,6 +136,8 @@ function message(e: unknown): string {
 interface Working {
   image: Image;
   tree: FileTree;
+  /** The base's file contents as its one scan kept them: no step reads the base's layers again. */
+  content: ContentSource | undefined;
   /** Current content of each replaced path (a file on disk); hardlinks to a path share it. */
   overrides: Map<string, { file: string }>;
 }
@@ -151,7 +153,7 @@ async function buildCandidate(
 ): Promise<string> {
   // Named after the candidate it refines: several candidates may be refined in one run.
   const image = ctx.candidateRef(`${base.strategy}.${step}`);
-  const replaced = await replaceFiles(w.image, w.tree, overrides, { createdBy: `imgdiet diet ${step}: ${what}` });
+  const replaced = await replaceFiles(w.image, w.tree, overrides, { createdBy: `imgdiet diet ${step}: ${what}`, content: w.content });
   try {
     log(`writing ${image}`);
     await write(replaced, `docker-daemon:${image}`);
@@ -177,11 +179,13 @@ export const stripUpx: RefiningStrategy = {
       steps.push(s);
     };
     let image: Image | undefined;
+    let scanned: ImageScan | undefined;
     try {
       let t0 = Date.now();
       log(`reading ${base.image} (the ${base.strategy} candidate)`);
       image = await open(`docker-daemon:${base.image}`);
-      const { tree, facts } = await scan(image, { facts: true });
+      scanned = await scan(image, { facts: true, content: true });
+      const { tree, facts } = scanned;
       let targets: BinaryTarget[];
       try {
         targets = await programBinaries(tree, facts, image.config.config);
@@ -194,8 +198,8 @@ export const stripUpx: RefiningStrategy = {
         record({ step: "strip-upx", outcome: { kind: "not-applicable", reason: `no ELF binary found for the command of ${base.image}` }, ms: Date.now() - t0 });
         return steps;
       }
-      const staged = await stageContents(image, tree, targets.map((t) => t.path), work);
-      const w: Working = { image, tree, overrides: new Map() };
+      const staged = await stageContents(image, tree, targets.map((t) => t.path), work, scanned.content);
+      const w: Working = { image, tree, content: scanned.content, overrides: new Map() };
       const current = (p: string) => w.overrides.get(p)?.file ?? staged.get(p);
       const list = (ts: BinaryTarget[]) => ts.map((t) => `/${t.path}`).join(", ");
 
@@ -282,6 +286,7 @@ export const stripUpx: RefiningStrategy = {
       record({ step, outcome: { kind: "candidate", image: ref, notes }, verify, ms: Date.now() - t0 });
       return steps;
     } finally {
+      await scanned?.close();
       await image?.close();
       await rm(work, { recursive: true, force: true });
     }

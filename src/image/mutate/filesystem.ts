@@ -12,7 +12,7 @@ import type { HistoryEntry, Image, ImageConfig, Layer } from "../types.js";
 import { derivedCreated, sourceDateEpoch } from "./epoch.js";
 import { imageFrom } from "./image-from.js";
 import { stageContents } from "./stage.js";
-import { parentsOf, type NewContent, type SourceEntry, type SourceFiles } from "./source-files.js";
+import { parentsOf, type ContentSource, type NewContent, type SourceEntry, type SourceFiles } from "./source-files.js";
 
 export interface FilesystemChange {
   /** The source image's merged filesystem (headers and which layer holds each path). */
@@ -25,6 +25,11 @@ export interface FilesystemChange {
   createdBy: string;
   /** mtime of every entry (default SOURCE_DATE_EPOCH, else 0). */
   epoch?: number;
+  /**
+   * Where the kept files' bytes come from when something already holds them (scan's content):
+   * then the source's layers are not read again. Default: read from the layers that hold them.
+   */
+  content?: ContentSource;
   /** The config's `created` (default: SOURCE_DATE_EPOCH when set, else the source image's `created`). */
   created?: string;
 }
@@ -38,9 +43,10 @@ function contentOf(c: NewContent): { bytes?: Buffer; file?: string; mode?: numbe
 /**
  * A new image whose single layer holds the chosen paths of the source's merged filesystem, with
  * their metadata, symlinks, hardlinks and xattrs, and the replaced contents. Deterministic: entries
- * sorted, every mtime `epoch`, no compression. Only the layers holding wanted file contents are read
- * and only those bytes are copied (staged in a temporary directory that the new image's close()
- * removes). The source image is not changed. The new layer carries its headers (`Layer.entries`).
+ * sorted, every mtime `epoch`, no compression. Contents come from `change.content` when given (no
+ * layer is read); otherwise only the layers holding wanted file contents are read and only those
+ * bytes are copied (staged in a temporary directory that the new image's close() removes). The
+ * source image is not changed. The new layer carries its headers (`Layer.entries`).
  */
 export async function rewriteFilesystem(source: Image, change: FilesystemChange): Promise<Image> {
   const { files } = change;
@@ -76,7 +82,7 @@ export async function rewriteFilesystem(source: Image, change: FilesystemChange)
       if (!contentOwner.has(c)) contentOwner.set(c, p);
     }
     const fromLayers = [...contentOwner.keys()].filter((c) => !replace.has(c));
-    const staged = await stageContents(source, files, fromLayers, work);
+    const staged = change.content ? undefined : await stageContents(source, files, fromLayers, work);
 
     const layerFile = join(work, "layer.tar");
     const out = createWriteStream(layerFile);
@@ -128,9 +134,10 @@ export async function rewriteFilesystem(source: Image, change: FilesystemChange)
         await writeNew(base, r, target?.type === "file" || target?.type === "hardlink" ? target.mode : n.mode);
         continue;
       }
-      const file = staged.get(c);
-      if (!target || target.type !== "file" || file === undefined) throw new Error(`mutate: no content staged for /${p}`);
-      await add({ ...base, type: "file", mode: target.mode, linkname: "", size: target.size }, createReadStream(file, FILE_READ));
+      const file = staged?.get(c);
+      if (!target || target.type !== "file" || (staged && file === undefined)) throw new Error(`mutate: no content staged for /${p}`);
+      const body = change.content ? await change.content.open(target) : createReadStream(file!, FILE_READ);
+      await add({ ...base, type: "file", mode: target.mode, linkname: "", size: target.size }, body);
     }
     await tar.finish();
     if (!out.closed) await once(out, "close");

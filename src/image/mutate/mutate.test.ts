@@ -1,12 +1,18 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Readable } from "node:stream";
+import { createReadStream } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { imageFromStack, imageFromTars, layerTar, type LayerSpec } from "../../../test/helpers/layer-stack.js";
 import { makeLayer } from "../layer.js";
+import { sha256 } from "../digest.js";
 import { readTar } from "../../io/tar-reader.js";
 import type { TarHeader } from "../../io/tar-header.js";
 import { scan } from "../../scan/scan.js";
 import type { Image } from "../types.js";
-import { canonicalTimestamps, replaceFiles, selectFiles, setConfig, squash, type NewContent } from "./index.js";
+import { canonicalTimestamps, replaceFiles, selectFiles, setConfig, squash, stageContents, type NewContent } from "./index.js";
 
 const own = { uid: 0, gid: 0 };
 const STACK: LayerSpec[] = [
@@ -149,6 +155,88 @@ describe("mutate.selectFiles", () => {
     expect((await readBack(pinned))[0]!.every((e) => e.mtime === 1700000000)).toBe(true);
     expect(pinned.manifest.config.digest).not.toBe(plain.manifest.config.digest);
   });
+});
+
+describe("mutate with the scan's content (ContentSource): no layer is read again", () => {
+  type Kind = "streamed" | "gzip file" | "plain file at an offset";
+  /** STACK's layers stored as `kind`, every open of a blob counted. */
+  async function stored(kind: Kind, dir: string): Promise<{ image: Image; opened: number[] }> {
+    const tars = await Promise.all(STACK.map(layerTar));
+    const base = imageFromTars(tars);
+    const opened = tars.map(() => 0);
+    const layers = await Promise.all(tars.map(async (tar, i) => {
+      const what = `${kind} ${i}`;
+      if (kind === "streamed") {
+        return makeLayer({ descriptor: base.layers[i]!.descriptor, diffId: base.layers[i]!.diffId, compression: "none", what, open: async () => (opened[i]!++, Readable.from([tar])) });
+      }
+      const file = join(dir, `${i}.blob`);
+      if (kind === "gzip file") {
+        const gz = gzipSync(tar);
+        await writeFile(file, gz);
+        const descriptor = { mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: sha256(gz), size: gz.length };
+        return makeLayer({ descriptor, diffId: sha256(tar), compression: "gzip", what, open: async () => (opened[i]!++, createReadStream(file)) });
+      }
+      // A blob inside a larger file, as in a docker-archive.
+      const junk = Buffer.alloc(1000 + i, 0x5a);
+      await writeFile(file, Buffer.concat([junk, tar, junk]));
+      const range = { start: junk.length, end: junk.length + tar.length - 1 };
+      return makeLayer({ descriptor: base.layers[i]!.descriptor, diffId: base.layers[i]!.diffId, compression: "none", what, open: async () => (opened[i]!++, createReadStream(file, range)) });
+    }));
+    return { image: { ...base, layers }, opened };
+  }
+
+  for (const kind of ["streamed", "gzip file", "plain file at an offset"] as const) {
+    it(`${kind}: selectFiles, replaceFiles and stageContents take the bytes from the scan and write what reading the layers writes`, async () => {
+      delete process.env.SOURCE_DATE_EPOCH;
+      const dir = await mkdtemp(join(tmpdir(), "imgdiet-mutate-content-"));
+      try {
+        const { image, opened } = await stored(kind, dir);
+        const s = await scan(image, { content: true });
+        try {
+          expect(s.content).toBeDefined();
+          // Every file keeps where its bytes are; the scan opened each blob once.
+          expect(s.layers.flatMap((l) => l.entries).filter((e) => e.type === "file" && e.offset === undefined)).toEqual([]);
+          expect(opened).toEqual([1, 1]);
+          opened.fill(0);
+          const keepPaths = ["bin/z", "bin/y", "var/lib/data", "etc/a"];
+          const fromScan = keep(await selectFiles(image, s.tree, keepPaths, { createdBy: "t", content: s.content }));
+          const replaced = keep(await replaceFiles(image, s.tree, new Map([["var/lib/data", Buffer.from("new data")]]), { createdBy: "t", content: s.content }));
+          const work = await mkdtemp(join(dir, "stage-"));
+          const staged = await stageContents(image, s.tree, ["etc/a", "bin/x"], work, s.content);
+          expect(opened).toEqual([0, 0]);
+          // The same image as when the layers are read again.
+          const fromLayers = keep(await selectFiles(image, s.tree, keepPaths, { createdBy: "t" }));
+          expect(fromScan.layers[0]!.diffId).toBe(fromLayers.layers[0]!.diffId);
+          expect(fromScan.manifest.config.digest).toBe(fromLayers.manifest.config.digest);
+          const byPath = new Map((await readBack(fromScan))[0]!.map((e) => [e.path, e]));
+          expect(byPath.get("bin/z")?.content).toBe("program x");
+          expect(byPath.get("etc/a")?.content).toBe("new a");
+          expect(byPath.get("var/lib/data")?.content).toBe("data");
+          const rep = new Map((await readBack(replaced))[0]!.map((e) => [e.path, e]));
+          expect([rep.get("bin/x")?.content, rep.get("etc/a")?.content, rep.get("var/lib/data")?.content]).toEqual(["program x", "new a", "new data"]);
+          const stagedText = async (p: string) => {
+            const parts: Buffer[] = [];
+            for await (const c of createReadStream(staged.get(p)!)) parts.push(c as Buffer);
+            return Buffer.concat(parts).toString();
+          };
+          expect([await stagedText("etc/a"), await stagedText("bin/x")]).toEqual(["new a", "program x"]);
+        } finally {
+          await s.close();
+        }
+        const after = s.content!.open(s.tree.get("etc/a")!).then(async (r) => {
+          const parts: Buffer[] = [];
+          for await (const c of r) parts.push(c);
+          return Buffer.concat(parts).toString();
+        });
+        // A plain blob in a file is read in place (nothing spooled); other blobs went to a spool,
+        // which close() removed.
+        if (kind === "plain file at an offset") expect(await after).toBe("new a");
+        else await expect(after).rejects.toThrow(/ENOENT/);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
 
 describe("mutate.replaceFiles and squash", () => {

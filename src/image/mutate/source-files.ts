@@ -16,6 +16,16 @@ export interface SourceFiles {
   values(): Iterable<SourceEntry>;
 }
 
+/**
+ * The bytes of the regular files of the source's merged filesystem, when something already holds
+ * them (scan's content option: the layers read once, their bytes kept on disk), so that mutate
+ * does not read the source layers again. `open` gives exactly `entry.size` bytes of the regular
+ * file `entry` (a node of `SourceFiles`, type "file").
+ */
+export interface ContentSource {
+  open(entry: SourceEntry): Promise<AsyncIterable<Buffer>>;
+}
+
 /** New content for a path: bytes, or a file on disk; `mode` defaults to the replaced file's. */
 export type NewContent = Buffer | { bytes: Buffer; mode?: number } | { file: string; mode?: number };
 

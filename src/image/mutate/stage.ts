@@ -2,17 +2,19 @@ import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { once } from "node:events";
+import { pipeline } from "node:stream/promises";
 import { readTar } from "../../io/tar-reader.js";
 import { layerTarChunks, readingLayer } from "../layer.js";
 import type { Image } from "../types.js";
-import type { SourceFiles } from "./source-files.js";
+import type { ContentSource, SourceFiles } from "./source-files.js";
 
 /**
  * Copy the content of the given regular files (normalised paths) out of the layers that hold their
- * final version into files under `work`; returns path → staged file. Each layer is read at most
- * once, whole (so its digests are verified), and only if it holds one of the files.
+ * final version into files under `work`; returns path → staged file. With `content` (the bytes
+ * already kept by the one read of a scan) the layers are not read at all; without it each layer is
+ * read at most once, whole (so its digests are verified), and only if it holds one of the files.
  */
-export async function stageContents(image: Image, files: SourceFiles, paths: Iterable<string>, work: string): Promise<Map<string, string>> {
+export async function stageContents(image: Image, files: SourceFiles, paths: Iterable<string>, work: string, content?: ContentSource): Promise<Map<string, string>> {
   const byLayer = new Map<number, Set<string>>();
   for (const p of paths) {
     const n = files.get(p);
@@ -25,6 +27,16 @@ export async function stageContents(image: Image, files: SourceFiles, paths: Ite
   await mkdir(dir, { recursive: true });
   const staged = new Map<string, string>();
   let count = 0;
+  if (content) {
+    for (const wanted of byLayer.values()) {
+      for (const p of wanted) {
+        const file = join(dir, String(count++));
+        await pipeline(await content.open(files.get(p)!), createWriteStream(file));
+        staged.set(p, file);
+      }
+    }
+    return staged;
+  }
   for (const [index, wanted] of [...byLayer].sort((a, b) => a[0] - b[0])) {
     const layer = image.layers[index];
     if (!layer) throw new Error(`stage: no layer ${index} in ${image.source}`);
