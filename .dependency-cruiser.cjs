@@ -3,7 +3,7 @@
  * A module may import only from its own layer or a lower one; docs/ARCHITECTURE.md explains each.
  */
 const LAYERS = [
-  ["errors.ts", "units.ts", "finding"],
+  ["errors.ts", "units.ts", "document.ts", "finding"],
   ["io"],
   ["daemon"],
   ["image"],

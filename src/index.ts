@@ -27,3 +27,4 @@ export { parseDockerfile } from "./dockerfile/parse.js";
 export { rewriteMultiStage, type RewriteResult } from "./dockerfile/rewrite/index.js";
 export { readElf, resolveElfClosure, type ElfInfo } from "./elf/index.js";
 export { diet, type DietOptions, type DietResult } from "./diet/diet.js";
+export { selectFiles, replaceFiles, rewriteFilesystem, squash, setConfig, canonicalTimestamps, type ContentSource, type FilesystemChange, type ConfigChange } from "./image/mutate/index.js";

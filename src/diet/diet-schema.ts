@@ -1,5 +1,6 @@
 /** The document `imgdiet diet --json` prints, as a zod schema (schemas/diet.schema.json is generated from it). */
 import { z } from "zod";
+import { versionedDocument, type Assert, type Same } from "../document.js";
 import type { DietResult } from "./diet.js";
 import type { LeaderboardRow } from "./leaderboard.js";
 
@@ -43,10 +44,7 @@ export const dietResultSchema = z
   })
   .strict();
 
-export const dietDocumentSchema = dietResultSchema
-  .extend({ schemaVersion: z.literal(DIET_SCHEMA_VERSION) })
-  .strict()
-  .describe("The result of imgdiet diet: every strategy's candidate, verified or not, ranked; the winner");
+export const dietDocumentSchema = versionedDocument(dietResultSchema, DIET_SCHEMA_VERSION, "The result of imgdiet diet: every strategy's candidate, verified or not, ranked; the winner");
 
 export type DietDocument = z.infer<typeof dietDocumentSchema>;
 
@@ -55,6 +53,4 @@ export function dietDocument(r: DietResult): DietDocument {
 }
 
 // The schemas describe the interfaces diet produces: a field added to one and not the other fails the type check.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Assert<T extends true> = T;
 export type DietSchemasInSync = Assert<Same<LeaderboardRow, z.infer<typeof leaderboardRowSchema>> & Same<DietResult, z.infer<typeof dietResultSchema>>>;

@@ -1,5 +1,6 @@
 /** The document `imgdiet copy --json` prints, as a zod schema (schemas/copy.schema.json is generated from it). */
 import { z } from "zod";
+import { versionedDocument, type Assert, type Same } from "../document.js";
 import type { WriteResult } from "./transport.js";
 
 export const COPY_SCHEMA_VERSION = 1;
@@ -11,10 +12,7 @@ export const writeResultSchema = z
   })
   .strict();
 
-export const copyDocumentSchema = writeResultSchema
-  .extend({ schemaVersion: z.literal(COPY_SCHEMA_VERSION) })
-  .strict()
-  .describe("The result of imgdiet copy: where the image was written and its digest");
+export const copyDocumentSchema = versionedDocument(writeResultSchema, COPY_SCHEMA_VERSION, "The result of imgdiet copy: where the image was written and its digest");
 
 export type CopyDocument = z.infer<typeof copyDocumentSchema>;
 
@@ -23,6 +21,4 @@ export function copyDocument(r: WriteResult): CopyDocument {
 }
 
 // The schema describes WriteResult: a field added to one and not the other fails the type check.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Assert<T extends true> = T;
 export type CopySchemaInSync = Assert<Same<WriteResult, z.infer<typeof writeResultSchema>>>;

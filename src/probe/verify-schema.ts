@@ -1,5 +1,6 @@
 /** The document `imgdiet verify --json` prints, and the probe results slim and diet documents embed, as zod schemas. */
 import { z } from "zod";
+import { versionedDocument, type Assert, type Same } from "../document.js";
 import type { ProbeResult } from "./types.js";
 import type { ProbeVerdict, VerifyReport } from "./verify.js";
 
@@ -37,10 +38,7 @@ export const verifyReportSchema = z
   })
   .strict();
 
-export const verifyDocumentSchema = verifyReportSchema
-  .extend({ schemaVersion: z.literal(VERIFY_SCHEMA_VERSION) })
-  .strict()
-  .describe("The result of imgdiet verify: each probe's verdict on the original and the candidate");
+export const verifyDocumentSchema = versionedDocument(verifyReportSchema, VERIFY_SCHEMA_VERSION, "The result of imgdiet verify: each probe's verdict on the original and the candidate");
 
 export type VerifyDocument = z.infer<typeof verifyDocumentSchema>;
 
@@ -49,8 +47,6 @@ export function verifyDocument(r: VerifyReport): VerifyDocument {
 }
 
 // The schemas describe the interfaces the code produces: a field added to one and not the other fails the type check.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Assert<T extends true> = T;
 export type VerifySchemasInSync = Assert<
   Same<ProbeResult, z.infer<typeof probeResultSchema>> & Same<ProbeVerdict, z.infer<typeof probeVerdictSchema>> & Same<VerifyReport, z.infer<typeof verifyReportSchema>>
 >;

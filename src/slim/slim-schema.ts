@@ -1,5 +1,6 @@
 /** The document `imgdiet slim --json` prints, as a zod schema (schemas/slim.schema.json is generated from it). */
 import { z } from "zod";
+import { versionedDocument, type Assert, type Same } from "../document.js";
 import { probeResultSchema, verifyReportSchema } from "../probe/verify-schema.js";
 import type { SlimResult } from "./slim.js";
 
@@ -32,10 +33,7 @@ export const slimResultSchema = z
   })
   .strict();
 
-export const slimDocumentSchema = slimResultSchema
-  .extend({ schemaVersion: z.literal(SLIM_SCHEMA_VERSION) })
-  .strict()
-  .describe("The result of imgdiet slim: what was kept and why, what was removed, and the verification");
+export const slimDocumentSchema = versionedDocument(slimResultSchema, SLIM_SCHEMA_VERSION, "The result of imgdiet slim: what was kept and why, what was removed, and the verification");
 
 export type SlimDocument = z.infer<typeof slimDocumentSchema>;
 
@@ -44,6 +42,4 @@ export function slimDocument(r: SlimResult): SlimDocument {
 }
 
 // The schema describes SlimResult: a field added to one and not the other fails the type check.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Assert<T extends true> = T;
 export type SlimSchemaInSync = Assert<Same<SlimResult, z.infer<typeof slimResultSchema>>>;
