@@ -48,6 +48,14 @@ describe("scan: merged tree equals GNU tar + OCI whiteouts", () => {
     expect(await checkStack(stack, work)).toEqual([]);
   });
 
+  it("a hardlink whose target a later layer removes or replaces keeps the target's old content", async () => {
+    const link = (path: string, target: string) => ({ kind: "hardlink" as const, path, target, mode: 0o755, uid: 0, gid: 0 });
+    const base: LayerSpec = [dir("b"), file("b/t", "old", 0o755), link("b/h", "b/t"), link("b/h2", "b/t")];
+    expect(await checkStack([base, [{ kind: "whiteout", path: "b/.wh.t" }]], work)).toEqual([]);
+    expect(await checkStack([base, [file("b/t", "new")]], work)).toEqual([]);
+    expect(await checkStack([base, [{ kind: "whiteout", path: "b/.wh.t" }], [file("b/t", "new")]], work)).toEqual([]);
+  });
+
   it(`${STACKS} random layer stacks (fixed seed, ${BATCH} per run)`, async () => {
     const started = Date.now();
     await fc.assert(scanMatchesReference(work, BATCH), { numRuns: STACKS / BATCH, seed: SCAN_PROPERTY_SEED });

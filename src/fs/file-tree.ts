@@ -23,6 +23,12 @@ export interface FileNode {
   shadows: readonly number[];
   /** A directory no layer wrote an entry for; created because a child needed it. */
   implicit?: boolean;
+  /**
+   * A hardlink whose target a later layer removed or replaced (FileTree.detachHardlinks): here a
+   * regular file with the content and metadata of the file it linked to when its layer was applied,
+   * which is the entry at `path` of layer `layer` (its content is found there).
+   */
+  linkedFrom?: { path: string; layer: number };
 }
 
 /** A path that a layer took away (whiteout, opaque directory, or replaced by a non-directory). */
@@ -63,6 +69,8 @@ function baseOf(path: string): string {
 export class FileTree {
   private readonly nodes = new Map<string, FileNode>();
   private readonly children = new Map<string, Set<string>>([["", new Set()]]);
+  /** Per hardlink node: the regular file node whose inode it shares, as it was when the link was applied. */
+  private readonly linkSources = new Map<FileNode, FileNode>();
   readonly removals: Removal[] = [];
 
   get(path: string): FileNode | undefined {
@@ -182,11 +190,56 @@ export class FileTree {
     return undefined;
   }
 
+  /**
+   * Hardlinks are links to an inode, not to a path: a layer's hardlink `h → t` shares the content of
+   * the file at `t` when the layer is applied, and keeps it when a later layer removes or replaces
+   * `t` (overlayfs, and tar extracting layer by layer). Once every layer is applied, each surviving
+   * hardlink whose `linkname` no longer leads to that file becomes a regular file with that file's
+   * content and metadata (`linkedFrom` says where its bytes are); when several such hardlinks shared
+   * one file, the first by path becomes the file and the others hardlinks to it. Per-layer entries
+   * are not changed (the tree's nodes are replaced). Returns the new regular-file nodes.
+   */
+  detachHardlinks(): FileNode[] {
+    const resolve = (n: FileNode | undefined) => (n?.type === "file" ? n : n?.type === "hardlink" ? this.linkSources.get(n) : undefined);
+    const groups = new Map<FileNode, FileNode[]>(); // source file → its detached hardlinks
+    for (const [link, source] of this.linkSources) {
+      if (this.nodes.get(link.path) !== link || resolve(this.nodes.get(link.linkname)) === source) continue;
+      const g = groups.get(source);
+      if (g) g.push(link);
+      else groups.set(source, [link]);
+    }
+    const files: FileNode[] = [];
+    for (const [source, links] of groups) {
+      links.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      const first = links[0]!;
+      // The file's content and metadata (the inode's), at the hardlink's path and from its layer.
+      const file: FileNode = {
+        ...source, path: first.path, layer: first.layer, shadows: first.shadows,
+        linkedFrom: source.linkedFrom ?? { path: source.path, layer: source.layer },
+      };
+      this.nodes.set(first.path, file);
+      this.linkSources.delete(first);
+      files.push(file);
+      for (const l of links.slice(1)) {
+        const relinked: FileNode = { ...l, linkname: first.path };
+        this.nodes.set(l.path, relinked);
+        this.linkSources.delete(l);
+        this.linkSources.set(relinked, file);
+      }
+    }
+    return files;
+  }
+
   private insert(node: FileNode): "added" | "modified" {
     const h = node;
     const layer = node.layer;
     const dir = parentOf(h.path);
     this.ensureDir(dir, layer);
+    if (h.type === "hardlink" && h.linkname !== h.path) {
+      const t = this.nodes.get(h.linkname);
+      const source = t?.type === "file" ? t : t?.type === "hardlink" ? this.linkSources.get(t) : undefined;
+      if (source) this.linkSources.set(h, source);
+    }
     const prev = this.nodes.get(h.path);
     node.shadows = prev && !prev.implicit ? [...prev.shadows, prev.layer] : NO_SHADOWS;
     if (prev) {

@@ -25,7 +25,8 @@ export class ScanContent implements ContentSource {
 
   async open(entry: SourceEntry): Promise<AsyncIterable<Buffer>> {
     const offset = (entry as SourceEntry & { offset?: number }).offset;
-    const at = this.layers[entry.layer];
+    // A hardlink detached from its target: the bytes are those of the file it linked to.
+    const at = this.layers[entry.linkedFrom?.layer ?? entry.layer];
     if (entry.type !== "file" || offset === undefined || !at) throw new Error(`scan content: no content kept for /${entry.path} (layer ${entry.layer})`);
     if (entry.size === 0) return Readable.from([]);
     const start = at.start + offset;

@@ -12,7 +12,9 @@ import { factsWanted, readFacts, type FileFacts } from "./facts.js";
 /**
  * One entry of a layer's tar, in archive order: its header (a hardlink's target normalised like a
  * path), its layer, and what was asked about its content. An entry that survives in the merged
- * tree is that tree's node itself (FileTree.adopt), which sets `shadows`.
+ * tree is that tree's node itself (FileTree.adopt), which sets `shadows`; except a hardlink whose
+ * target a later layer removed or replaced, which the tree replaces by a regular file that carries
+ * the target entry's fields (offset, digest, elf) and `linkedFrom` (FileTree.detachHardlinks).
  */
 export interface ScanEntry extends TarHeader {
   /** Index of the layer it belongs to. */

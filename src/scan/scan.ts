@@ -28,7 +28,10 @@ export interface LayerScan {
 export interface ImageScan {
   image: Image;
   layers: LayerScan[];
-  /** The merged filesystem, layers applied in order with OCI whiteouts. */
+  /**
+   * The merged filesystem, layers applied in order with OCI whiteouts; a hardlink whose target a
+   * later layer removed or replaced is a regular file here (FileTree.detachHardlinks).
+   */
   tree: FileTree;
   /** Facts of the files that survive in the merged image, by path (empty unless asked for). */
   facts: Map<string, FileFacts>;
@@ -81,10 +84,17 @@ export async function scan(image: Image, opts: ScanOptions = {}): Promise<ImageS
       }
       return { index, diffId: image.layers[index]!.diffId, entries: r.entries, unsafe: r.unsafe, changes };
     });
+    // Hardlinks whose target a later layer removed or replaced keep the target's old content: they
+    // become regular files of the merged tree, with the facts of the file they linked to.
+    const detached = tree.detachHardlinks();
     const facts = new Map<string, FileFacts>();
     read.forEach((r, i) => {
-      for (const [p, f] of r.facts) if (tree.get(p)?.layer === i) facts.set(p, f);
+      for (const [p, f] of r.facts) if (tree.get(p)?.layer === i && !tree.get(p)?.linkedFrom) facts.set(p, f);
     });
+    for (const n of detached) {
+      const f = read[n.linkedFrom!.layer]?.facts.get(n.linkedFrom!.path);
+      if (f) facts.set(n.path, f);
+    }
     const content = opts.content ? new ScanContent(read.map((r) => r.bytes), contentDir) : undefined;
     kept = true;
     return { image, layers, tree, facts, content, close: async () => content?.close() };

@@ -45,7 +45,8 @@ export async function addStaticNeeds(
   const notes: string[] = [];
   const missing: { name: string; neededBy: string }[] = [];
   const keptElves: FileFacts[] = [];
-  // A hardlink's facts are its target's.
+  // A hardlink's facts are its target's (one whose target a later layer removed or replaced is a
+  // regular file of the merged tree, with its own facts: FileTree.detachHardlinks).
   const factsOf = (p: string): FileFacts | undefined => {
     const n = tree.get(rel(p));
     return facts.get(n?.type === "hardlink" ? n.linkname : rel(p));

@@ -21,7 +21,8 @@ export function treeFileView(tree: FileTree, facts: ReadonlyMap<string, FileFact
     }
     return { type: "other" };
   };
-  // A hardlink's facts are its target's.
+  // A hardlink's facts are its target's (one whose target a later layer removed or replaced is a
+  // regular file of the merged tree, with its own facts: FileTree.detachHardlinks).
   const factsOf = (p: string): FileFacts | undefined => {
     const key = rel(p);
     const n = tree.get(key);

@@ -15,7 +15,8 @@
 //   silent): whiteout and opaque targets are paths of the lower layers' merged tree (or a name absent
 //   from one of its directories), and when the same layer's whiteouts remove the marker's directory,
 //   the layer gets an explicit entry for it first;
-// - hardlinks to anything but a regular file written earlier in the same layer.
+// - hardlinks to anything but a regular file written earlier in the same layer (later layers may
+//   remove or replace that file: the link keeps its old content, which the property checks).
 // Devices, FIFOs and xattrs are out of scope here (test/analyze tests cover them on real images).
 import fc from "fast-check";
 import { OPAQUE, WHITEOUT, join, parentOf, type LayerSpec, type StackEntry } from "./layer-stack.js";

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { scan, type ImageScan } from "../../src/scan/scan.js";
+import { scan, type ImageScan, type ScanEntry } from "../../src/scan/scan.js";
 import type { FileNode } from "../../src/fs/file-tree.js";
 import { imageFromStack, type LayerSpec } from "./layer-stack.js";
 import { layerStacks } from "./layer-stack-gen.js";
@@ -14,19 +14,16 @@ import { referenceTrees, type RefNode } from "./layer-stack-reference.js";
 type Seen = { type: string; mode?: number; uid: number; gid: number; size?: number; digest?: string; target?: string };
 
 function fromScan(s: ImageScan, n: FileNode): Seen {
-  const entries = s.layers[n.layer]!.entries;
   if (n.type === "dir") return { type: "dir", mode: n.mode & 0o7777, uid: n.uid, gid: n.gid };
   if (n.type === "symlink") return { type: "symlink", uid: n.uid, gid: n.gid, target: n.linkname };
   if (n.type === "file" || n.type === "hardlink") {
-    // A hardlink is the file it names, in the same layer (the generator links only there): its
-    // content is that entry's, whatever later layers do to the name.
-    let e = entries.find((x) => x.path === n.path);
-    for (let hops = 0; e?.type === "hardlink" && hops < 8; hops++) {
-      const to: string = e.linkname;
-      e = entries.find((x) => x.path === to);
-    }
-    if (!e) return { type: `hardlink to ${n.linkname}, not in layer ${n.layer}`, uid: n.uid, gid: n.gid };
-    return { type: "file", mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, size: e.size, digest: e.digest };
+    // The merged tree as it stands: a hardlink is the file its linkname names there. A hardlink
+    // whose target a later layer removed or replaced must have become a file with the target's
+    // old content (FileTree.detachHardlinks), as the extracted layers have it.
+    const f = n.type === "hardlink" ? s.tree.get(n.linkname) : n;
+    if (f?.type !== "file") return { type: `hardlink to ${n.linkname}, which is ${f?.type ?? "missing"} in the merged tree`, uid: n.uid, gid: n.gid };
+    // The scan's tree nodes are its entries (ScanEntry), which carry the digest.
+    return { type: "file", mode: f.mode & 0o7777, uid: f.uid, gid: f.gid, size: f.size, digest: (f as ScanEntry).digest };
   }
   return { type: n.type, uid: n.uid, gid: n.gid };
 }
@@ -54,7 +51,7 @@ export function compareWithReference(s: ImageScan, ref: Map<string, RefNode>): s
     if (n.type === "hardlink") {
       const t = s.tree.get(n.linkname);
       const rt = ref.get(n.linkname);
-      if (t?.type === "file" && t.layer === n.layer && rt && rt.ino !== r.ino) out.push(`/${n.path}: hardlink to /${n.linkname}, but the reference has two inodes`);
+      if (!rt || rt.ino !== r.ino) out.push(`/${n.path}: hardlink to /${n.linkname} (${t?.type ?? "missing"}), but the reference has two inodes`);
     }
   }
   for (const p of ref.keys()) if (!s.tree.has(p)) out.push(`/${p}: in the reference (${ref.get(p)!.type}), not in the scan`);

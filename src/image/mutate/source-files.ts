@@ -7,6 +7,12 @@ import type { TarHeader } from "../../io/tar-header.js";
 export interface SourceEntry extends TarHeader {
   /** Index of the layer that holds this entry's final version. */
   layer: number;
+  /**
+   * A regular file whose bytes are those of the file `path` of layer `layer` (the last copy of that
+   * path in that layer), not of this entry's own: a hardlink whose target a later layer removed or
+   * replaced (fs/FileTree.detachHardlinks).
+   */
+  linkedFrom?: { path: string; layer: number };
 }
 
 /** The merged filesystem of the image being changed (an fs/FileTree fits). */

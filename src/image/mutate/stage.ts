@@ -10,26 +10,33 @@ import type { ContentSource, SourceFiles } from "./source-files.js";
 
 /**
  * Copy the content of the given regular files (normalised paths) out of the layers that hold their
- * final version into files under `work`; returns path → staged file. With `content` (the bytes
- * already kept by the one read of a scan) the layers are not read at all; without it each layer is
- * read at most once, whole (so its digests are verified), and only if it holds one of the files.
+ * final version (for a hardlink detached from its target, `linkedFrom`) into files under `work`;
+ * returns path → staged file. With `content` (the bytes already kept by the one read of a scan)
+ * the layers are not read at all; without it each layer is read at most once, whole (so its digests
+ * are verified), and only if it holds one of the files.
  */
 export async function stageContents(image: Image, files: SourceFiles, paths: Iterable<string>, work: string, content?: ContentSource): Promise<Map<string, string>> {
-  const byLayer = new Map<number, Set<string>>();
+  // Per layer: the paths of its tar to copy → the paths of the merged filesystem that have those
+  // bytes (a hardlink detached from its target has the bytes of the file it linked to).
+  const byLayer = new Map<number, Map<string, string[]>>();
   for (const p of paths) {
     const n = files.get(p);
     if (n?.type !== "file") continue;
-    let s = byLayer.get(n.layer);
-    if (!s) byLayer.set(n.layer, (s = new Set()));
-    s.add(p);
+    const from = n.linkedFrom ?? { path: p, layer: n.layer };
+    let s = byLayer.get(from.layer);
+    if (!s) byLayer.set(from.layer, (s = new Map()));
+    const to = s.get(from.path);
+    if (to) to.push(p);
+    else s.set(from.path, [p]);
   }
   const dir = join(work, "content");
   await mkdir(dir, { recursive: true });
   const staged = new Map<string, string>();
   let count = 0;
   if (content) {
+    // Each file's own bytes, wherever they are (the source knows a detached hardlink's).
     for (const wanted of byLayer.values()) {
-      for (const p of wanted) {
+      for (const p of [...wanted.values()].flat()) {
         const file = join(dir, String(count++));
         await pipeline(await content.open(files.get(p)!), createWriteStream(file));
         staged.set(p, file);
@@ -45,13 +52,14 @@ export async function stageContents(image: Image, files: SourceFiles, paths: Ite
       // are copied, not the whole layer, which keeps allocation (and peak RSS) low on large layers.
       // A path written twice in a layer: the last copy wins, as when the layer is applied.
       for await (const e of readTar(await layerTarChunks(layer), `layer ${index} (${layer.descriptor.digest})`)) {
-        if (e.unsafe || e.header.type !== "file" || !wanted.has(e.header.path)) continue;
+        const to = e.unsafe || e.header.type !== "file" ? undefined : wanted.get(e.header.path);
+        if (!to) continue;
         const file = join(dir, String(count++));
         const out = createWriteStream(file);
         for await (const c of e.body()) if (!out.write(Buffer.from(c))) await once(out, "drain");
         out.end();
         await once(out, "close");
-        staged.set(e.header.path, file);
+        for (const p of to) staged.set(p, file);
       }
     });
   }
