@@ -1,22 +1,10 @@
 import type { EntryType, TarHeader } from "../io/tar-header.js";
 
-/** One path of the merged filesystem, knowing which layer put it there and which copies it hides. */
-export interface FileNode {
-  /** Normalised path, no leading slash. */
-  path: string;
-  type: EntryType;
-  mode: number;
-  uid: number;
-  gid: number;
-  uname: string;
-  gname: string;
-  size: number;
-  mtime: number;
-  /** Symlink target as written, or hardlink target path (normalised). */
-  linkname: string;
-  devmajor: number;
-  devminor: number;
-  xattrs: Record<string, Buffer>;
+/**
+ * One path of the merged filesystem, knowing which layer put it there and which copies it hides. Its
+ * header fields are the tar entry's, except `linkname`, which for a hardlink is the target as a tree path.
+ */
+export interface FileNode extends TarHeader {
   /** Index of the layer whose entry this is. */
   layer: number;
   /** Layers whose earlier copies of this path this node hides, oldest first. */

@@ -3,7 +3,7 @@
  * probe like `docker run -i IMG [args]` fed its stdin; an HTTP probe detached with its port
  * published, polled until it answers, then sent its request.
  */
-import { CannotStart, currentEngine, type ContainerHandle, type Engine } from "../engine/index.js";
+import { CannotStart, currentEngine, type ContainerHandle, type ContainerSpec, type Engine } from "../engine/index.js";
 import { httpRequest, waitForHttp } from "./http.js";
 import {
   DEFAULT_READY_TIMEOUT_MS,
@@ -44,24 +44,23 @@ function failed(probe: Probe, error: string, extra: Partial<ProbeResult> = {}): 
   return { probe: probe.name, exitCode: null, stdout: "", stderr: "", timedOut: false, error, ...extra };
 }
 
-async function runCommandProbe(engine: Engine, image: string, probe: CommandProbe, opts: RunProbeOptions): Promise<ProbeResult> {
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const args = probe.args && probe.args.length > 0 ? probe.args : undefined;
-  const launch = opts.launch;
-  let container: ContainerHandle;
+/** Create the probe's container; an image the engine cannot run gives the probe's failed result. */
+async function createFor(engine: Engine, probe: Probe, spec: ContainerSpec): Promise<{ container: ContainerHandle } | ProbeResult> {
   try {
-    container = await engine.containers.create({
-      image,
-      entrypoint: launch?.entrypoint,
-      cmd: launch ? launch.cmd : args,
-      binds: launch?.binds,
-      capAdd: launch?.capAdd,
-      stdin: true,
-    });
+    return { container: await engine.containers.create(spec) };
   } catch (e) {
     if (e instanceof CannotStart) return failed(probe, e.message);
     throw e;
   }
+}
+
+async function runCommandProbe(engine: Engine, image: string, probe: CommandProbe, opts: RunProbeOptions): Promise<ProbeResult> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const args = probe.args && probe.args.length > 0 ? probe.args : undefined;
+  const launch = opts.launch;
+  const created = await createFor(engine, probe, { image, entrypoint: launch?.entrypoint, cmd: launch ? launch.cmd : args, binds: launch?.binds, capAdd: launch?.capAdd, stdin: true });
+  if (!("container" in created)) return created;
+  const { container } = created;
   try {
     const run = await container.runAttached(probe.stdin, timeoutMs);
     await launch?.afterExit?.(container);
@@ -87,21 +86,12 @@ async function runHttpProbe(engine: Engine, image: string, probe: HttpProbe, opt
   const host = engine.address.publishHost;
   const hostIp = host === "127.0.0.1" ? "127.0.0.1" : "";
   const launch = opts.launch;
-  let container: ContainerHandle;
-  try {
-    container = await engine.containers.create({
-      image,
-      entrypoint: launch?.entrypoint,
-      cmd: launch?.cmd,
-      binds: launch?.binds,
-      capAdd: launch?.capAdd,
-      publishTcpPort: { port: probe.port, hostIp },
-      stdin: false,
-    });
-  } catch (e) {
-    if (e instanceof CannotStart) return failed(probe, e.message);
-    throw e;
-  }
+  const created = await createFor(engine, probe, {
+    image, entrypoint: launch?.entrypoint, cmd: launch?.cmd, binds: launch?.binds, capAdd: launch?.capAdd,
+    publishTcpPort: { port: probe.port, hostIp }, stdin: false,
+  });
+  if (!("container" in created)) return created;
+  const { container } = created;
   try {
     await container.start();
     let exitCode: number | null = null;
