@@ -70,7 +70,7 @@ export function makeLayer(opts: {
  *
  * Contract: a chunk (and any view into it) stays valid only until the chunk after the next one is
  * requested; copy what you keep longer. readTar's headers are copies; entry heads and bodies are
- * views, to be used before reading on (flatten sniffs ELF heads at once).
+ * views, to be used before reading on (the scan sniffs ELF heads at once).
  */
 export async function layerTarChunks(layer: Layer): Promise<AsyncIterable<Buffer>> {
   const src = sources.get(layer);
