@@ -6,9 +6,9 @@ import { shellWords, type RunCommand } from "./command.js";
 import { ProgramClosureWalk } from "./program-closure.js";
 import type { FileFacts } from "../scan/scan.js";
 import type { Selection } from "./selection.js";
+import { treeFacts } from "./tree-view.js";
 import { userEntries, type SwitchedIds } from "./users.js";
 
-const rel = (p: string) => p.replace(/^\/+/, "");
 const CA_BUNDLES = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"];
 const TLS_LIBS = /^lib(ssl|crypto|gnutls|nss3|mbedtls|wolfssl)\b/;
 
@@ -45,12 +45,7 @@ export async function addStaticNeeds(
   const notes: string[] = [];
   const missing: { name: string; neededBy: string }[] = [];
   const keptElves: FileFacts[] = [];
-  // A hardlink's facts are its target's (one whose target a later layer removed or replaced is a
-  // regular file of the merged tree, with its own facts: FileTree.detachHardlinks).
-  const factsOf = (p: string): FileFacts | undefined => {
-    const n = tree.get(rel(p));
-    return facts.get(n?.type === "hardlink" ? n.linkname : rel(p));
-  };
+  const factsOf = treeFacts(tree, facts);
   const walk = new ProgramClosureWalk(view, factsOf, cmd);
 
   const program = async (name: string, reason: string, quiet = false): Promise<void> => {
@@ -68,7 +63,7 @@ export async function addStaticNeeds(
         case "file": {
           // The closure's paths are canonical already (links by their own path): keep them as they are.
           sel.addExact(step.path, step.reason);
-          const lf = facts.get(rel(step.path));
+          const lf = factsOf(step.path);
           if (lf) keptElves.push(lf);
           break;
         }

@@ -4,6 +4,7 @@ import { EnvironmentError, InputError } from "../errors.js";
 import { open, write } from "../image/open.js";
 import { parseReference, type Reference } from "../image/reference.js";
 import type { Image } from "../image/types.js";
+import { parentsOf } from "../image/mutate/index.js";
 import { connectEngine, currentEngine } from "../engine/index.js";
 import type { Probe, ProbeResult } from "../probe/types.js";
 import { traceProbes, type TraceResult } from "../probe/trace.js";
@@ -181,7 +182,7 @@ export async function slim(source: string, opts: SlimOptions = {}): Promise<Slim
     cleanups.push(() => slimImage.close());
 
     const parents = new Set<string>();
-    for (const p of sel.paths()) for (let i = p.indexOf("/"); i > 0; i = p.indexOf("/", i + 1)) parents.add(p.slice(0, i));
+    for (const p of sel.paths()) for (const d of parentsOf(p)) parents.add(d);
     const audit = auditSelection(tree, sel, parents);
     const originalSize = layers.reduce((s, l) => s + engineLayerSize(l.entries), 0);
 

@@ -5,6 +5,18 @@ import type { FileFacts } from "../scan/scan.js";
 
 const rel = (p: string) => p.replace(/^\/+/, "").replace(/\/+$/, "");
 
+/**
+ * The facts of a path of the tree, a hardlink's being its target's (one whose target a later layer
+ * removed or replaced is a regular file of the merged tree, with its own facts: FileTree.detachHardlinks).
+ */
+export function treeFacts(tree: FileTree, facts: ReadonlyMap<string, FileFacts>): (path: string) => FileFacts | undefined {
+  return (p) => {
+    const key = rel(p);
+    const n = tree.get(key);
+    return facts.get(n?.type === "hardlink" ? n.linkname : key);
+  };
+}
+
 /** A FileView (what library resolution reads) over a merged image tree and the facts of one scan. */
 export function treeFileView(tree: FileTree, facts: ReadonlyMap<string, FileFacts>): FileView {
   const lstat = (p: string): PathStat | undefined => {
@@ -21,13 +33,7 @@ export function treeFileView(tree: FileTree, facts: ReadonlyMap<string, FileFact
     }
     return { type: "other" };
   };
-  // A hardlink's facts are its target's (one whose target a later layer removed or replaced is a
-  // regular file of the merged tree, with its own facts: FileTree.detachHardlinks).
-  const factsOf = (p: string): FileFacts | undefined => {
-    const key = rel(p);
-    const n = tree.get(key);
-    return facts.get(n?.type === "hardlink" ? n.linkname : key);
-  };
+  const factsOf = treeFacts(tree, facts);
   return {
     lstat,
     readdir: (p) => {

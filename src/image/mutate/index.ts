@@ -7,5 +7,6 @@ export { setConfig, type ConfigChange } from "./config.js";
 export { derivedCreated, isoTime, sourceDateEpoch, sourceDateEpochIfSet } from "./epoch.js";
 export { replaceFiles, rewriteFilesystem, selectFiles, squash, type FilesystemChange } from "./filesystem.js";
 export { stageContents } from "./stage.js";
+export { parentsOf } from "./source-files.js";
 export type { ContentSource, NewContent, SourceEntry, SourceFiles } from "./source-files.js";
 export { canonicalTimestamps } from "./timestamps.js";

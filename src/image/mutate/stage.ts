@@ -16,6 +16,21 @@ import type { ContentSource, SourceFiles } from "./source-files.js";
  * are verified), and only if it holds one of the files.
  */
 export async function stageContents(image: Image, files: SourceFiles, paths: Iterable<string>, work: string, content?: ContentSource): Promise<Map<string, string>> {
+  const dir = join(work, "content");
+  await mkdir(dir, { recursive: true });
+  const staged = new Map<string, string>();
+  let count = 0;
+  if (content) {
+    // Each file's own bytes, wherever they are (the source knows a detached hardlink's).
+    for (const p of paths) {
+      const n = files.get(p);
+      if (n?.type !== "file") continue;
+      const file = join(dir, String(count++));
+      await pipeline(await content.open(n), createWriteStream(file));
+      staged.set(p, file);
+    }
+    return staged;
+  }
   // Per layer: the paths of its tar to copy → the paths of the merged filesystem that have those
   // bytes (a hardlink detached from its target has the bytes of the file it linked to).
   const byLayer = new Map<number, Map<string, string[]>>();
@@ -28,21 +43,6 @@ export async function stageContents(image: Image, files: SourceFiles, paths: Ite
     const to = s.get(from.path);
     if (to) to.push(p);
     else s.set(from.path, [p]);
-  }
-  const dir = join(work, "content");
-  await mkdir(dir, { recursive: true });
-  const staged = new Map<string, string>();
-  let count = 0;
-  if (content) {
-    // Each file's own bytes, wherever they are (the source knows a detached hardlink's).
-    for (const wanted of byLayer.values()) {
-      for (const p of [...wanted.values()].flat()) {
-        const file = join(dir, String(count++));
-        await pipeline(await content.open(files.get(p)!), createWriteStream(file));
-        staged.set(p, file);
-      }
-    }
-    return staged;
   }
   for (const [index, wanted] of [...byLayer].sort((a, b) => a[0] - b[0])) {
     const layer = image.layers[index];
