@@ -3,7 +3,7 @@
 // reductions in bench/slim-results.json: [{stack, title, originalBytes, slimBytes, factor, verified,
 // keptPaths, seconds, peer?}]. Sizes are as `docker images` counts them; `peer` is docker-slim's
 // published reduction for a comparable stack. The test suite (test/slim-stacks.test.ts) writes the
-// same file; this script is for a re-measurement without vitest.
+// same rows to .tmp/slim-results.json, so a test run never changes a tracked file.
 //
 //   npm run build && node bench/slim-stacks.mjs [stack …]
 import { spawn } from "node:child_process";

@@ -1,7 +1,8 @@
 /**
  * `imgdiet slim` on six real stacks built from Debian packages: each slim image must pass
  * verification with the stack's probes, be much smaller than the original, and explain why its
- * files stay. The measured reductions are written to bench/slim-results.json.
+ * files stay. The measured reductions are written to .tmp/slim-results.json
+ * (bench/slim-stacks.mjs records them in bench/slim-results.json).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadProbesFile } from "../src/probe/probes-file.js";

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { CLI, must, ROOT, sh, type Ran } from "./run.js";
 
 export const SLIM_FIXTURES = join(ROOT, "test", "fixtures", "slim");
-export const SLIM_RESULTS = join(ROOT, "bench", "slim-results.json");
+/** The suite's measurements go to .tmp/ (untracked); `node bench/slim-stacks.mjs` records bench/slim-results.json. */
+export const SLIM_RESULTS = join(ROOT, ".tmp", "slim-results.json");
 
 /** docker-slim's published reduction for a comparable stack (its README's examples). */
 export interface PeerRatio {
@@ -164,10 +165,10 @@ export function resultRow(
   };
 }
 
-/** Write bench/slim-results.json (rows in STACKS order). */
+/** Write .tmp/slim-results.json (rows in STACKS order). */
 export function writeSlimResults(rows: readonly SlimResultRow[]): void {
   const order = STACKS.map((s) => s.stack);
   const sorted = [...rows].sort((a, b) => order.indexOf(a.stack) - order.indexOf(b.stack));
-  mkdirSync(join(ROOT, "bench"), { recursive: true });
+  mkdirSync(join(ROOT, ".tmp"), { recursive: true });
   writeFileSync(SLIM_RESULTS, JSON.stringify(sorted, null, 2) + "\n");
 }
