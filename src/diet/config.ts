@@ -45,7 +45,7 @@ export const DEFAULT_BASE_SWAP: Readonly<Record<string, readonly string[]>> = {
   redis: ["{tag}-alpine"],
 };
 
-export const STRATEGY_NAMES = ["base-swap", "slim", "multi-stage", "strip-upx"] as const;
+export const STRATEGY_NAMES = ["base-swap", "slim", "multi-stage", "jre-trim", "strip-upx"] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 const configSchema = z

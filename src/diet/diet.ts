@@ -33,12 +33,13 @@ import { baseSwap } from "./strategies/base-swap.js";
 import { slim } from "./strategies/slim.js";
 import { dietDockerfilePath, multiStage } from "./strategies/multi-stage.js";
 import { stripUpx } from "./strategies/strip-upx.js";
+import { jreTrim } from "./strategies/jre-trim.js";
 
 /** Every strategy, in the order they are listed (independent ones run side by side). */
-export const STRATEGIES: readonly AnyStrategy[] = [baseSwap, slim, multiStage, stripUpx];
+export const STRATEGIES: readonly AnyStrategy[] = [baseSwap, slim, multiStage, jreTrim, stripUpx];
 
 /** Step names of the candidates a run may tag, for removing stale ones from an earlier run. */
-const INDEPENDENT_STEPS = ["base-swap", "slim", "multi-stage"];
+const INDEPENDENT_STEPS = ["base-swap", "slim", "multi-stage", "jre-trim"];
 const CANDIDATE_STEPS = [...INDEPENDENT_STEPS, ...INDEPENDENT_STEPS.flatMap((b) => [`${b}.strip`, `${b}.upx`])];
 
 export interface DietOptions {

@@ -7,7 +7,7 @@
  * original with the same probes and ranks them. Refining strategies (strip-upx) work on top of the best
  * verified candidate so far and verify each of their steps themselves through `ctx.verify`.
  *
- * Strategies in use: base-swap, slim, multi-stage, strip-upx (one file each under strategies/).
+ * Strategies in use: base-swap, slim, multi-stage, jre-trim, strip-upx (one file each under strategies/).
  *
  * Considered and not implemented now:
  * - distroless final stage (gcr.io/distroless/static, base): needs a pull from a registry other than
