@@ -13,7 +13,7 @@ import { generateSchemas, SCHEMAS_DIR } from "../scripts/gen-schemas.js";
 import { dockerBuild, imgdietAsync, must, removeImages, ROOT, sh, tempDir } from "./helpers/run.js";
 
 const addFormats = addFormatsModule as unknown as <T extends Ajv>(ajv: T) => T;
-const COMMANDS = ["analyze", "copy", "diet", "slim", "verify"];
+const COMMANDS = ["analyze", "check", "copy", "diet", "diff", "lint", "slim", "verify"];
 const IMAGE = "imgdiet-test/json-schemas:1";
 const SLIM = "imgdiet-test/json-schemas:slim";
 const DIET = "imgdiet-test/json-schemas:diet";
@@ -85,10 +85,42 @@ describe("real --json outputs follow their schemas", () => {
     expect((await imgdietAsync(["analyze", "debian:bookworm", "--json", "--format", "sarif"])).code).toBe(2);
   });
 
+  it("lint", async () => {
+    const dockerfile = join(ROOT, "test", "fixtures", "dockerfiles", "real-world", "python-django-apt.Dockerfile");
+    const r = await imgdietAsync(["lint", dockerfile, "--format", "json", "--fail-level", "error"]);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(doc.schemaVersion).toBe(1);
+    expect(errorsOf("lint", doc)).toEqual([]);
+    expect((doc.findings as unknown[]).length).toBeGreaterThan(0);
+  });
+
   it("copy", async () => {
     const doc = await jsonOf(["copy", IMAGE, `docker-archive:${join(dir, "copy.tar")}:copied:1`, "--json"]);
     expect(doc.schemaVersion).toBe(1);
     expect(errorsOf("copy", doc)).toEqual([]);
+  });
+
+  it("check: a failing gate still prints one valid document (exit 1)", async () => {
+    const r = await imgdietAsync(["check", IMAGE, "--max-size", "1MB", "--min-efficiency", "0.5", "--fail-on", "info", "--no-config", "--json", "-q"]);
+    expect(r.code, r.stderr).toBe(1);
+    const doc = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(doc.schemaVersion).toBe(1);
+    expect(errorsOf("check", doc)).toEqual([]);
+    expect((doc.failures as unknown[]).length).toBeGreaterThan(1);
+  });
+
+  it("diff", async () => {
+    const changed = "imgdiet-test/json-schemas:h6-changed";
+    dockerBuild(changed, "FROM debian:bookworm\nRUN rm -rf /usr/share/doc/apt && chmod 600 /etc/issue && echo x > /new\n");
+    try {
+      const doc = await jsonOf(["diff", IMAGE, changed, "--json", "-q"]);
+      expect(doc.schemaVersion).toBe(1);
+      expect(errorsOf("diff", doc)).toEqual([]);
+      expect(doc.summary).toMatchObject({ added: 1, changed: 1 });
+    } finally {
+      removeImages(changed);
+    }
   });
 
   it("slim, then verify of the slim image against the original", async () => {

@@ -1,11 +1,13 @@
 import { Option, type Command } from "commander";
 import { InputError } from "../errors.js";
-import { analyze } from "../inspect/analyze.js";
+import { analyzeScan, scanForAnalysis } from "../inspect/analyze.js";
 import { IMAGE_RULES } from "../inspect/findings/index.js";
 import { open } from "../image/open.js";
 import { renderAnalysisText } from "../report/analysis-text.js";
 import { renderJson } from "../report/json.js";
 import { toSarif } from "../report/sarif.js";
+import { analysisReport, writeHtmlReport } from "../report/html/build.js";
+import { checkReportPath } from "../report/html/write-report.js";
 import { addImageOptions, endProgress, openOptions, progress, toolVersion } from "./common.js";
 
 type Format = "text" | "json" | "sarif";
@@ -24,6 +26,7 @@ export function registerAnalyze(program: Command): void {
     .addOption(new Option("--format <format>", "output: a readable report, one JSON document (schemas/analyze.schema.json), or SARIF 2.1.0 findings").choices(["text", "json", "sarif"]))
     .option("--json", "same as --format json")
     .option("--top <n>", "how many largest files and directories to list", "10")
+    .option("--report <file>", "also write the HTML report (as imgdiet report) to this file")
     .option("-q, --quiet", "no progress on stderr")
     .addHelpText(
       "after",
@@ -36,17 +39,17 @@ Examples:
   imgdiet analyze docker://localhost:5000/team/app:1.0 --platform linux/arm64`,
     );
   addImageOptions(cmd).action(
-    async (ref: string, o: { format?: Format; json?: boolean; top: string; quiet?: boolean; platform?: string; authfile?: string; insecure?: boolean }) => {
+    async (ref: string, o: { format?: Format; json?: boolean; top: string; report?: string; quiet?: boolean; platform?: string; authfile?: string; insecure?: boolean }) => {
       const format = formatOf(o);
+      if (o.report) await checkReportPath(o.report);
       const say = progress(o.quiet);
       say?.(`reading ${ref}…`);
       const image = await open(ref, openOptions(o));
       try {
         const top = Number.parseInt(o.top, 10);
-        const a = await analyze(image, {
-          top: Number.isFinite(top) && top > 0 ? top : 10,
-          onProgress: (d, t) => say?.(`layers read: ${d}/${t}`),
-        });
+        const scanned = await scanForAnalysis(image, { onProgress: (d, t) => say?.(`layers read: ${d}/${t}`) });
+        const a = analyzeScan(scanned, { top: Number.isFinite(top) && top > 0 ? top : 10 });
+        if (o.report) await writeHtmlReport(o.report, analysisReport(scanned, a, { tool: toolVersion() }));
         endProgress(o.quiet);
         if (format === "json") process.stdout.write(renderJson(a));
         else if (format === "sarif") {

@@ -4,7 +4,9 @@ import { diet } from "../diet/diet.js";
 import { STRATEGY_NAMES, type StrategyName } from "../diet/config.js";
 import { renderLeaderboardText } from "../report/leaderboard-text.js";
 import { dietDocument } from "../diet/diet-schema.js";
-import { printJson } from "./common.js";
+import { printJson, toolVersion } from "./common.js";
+import { dietReport, writeHtmlReport } from "../report/html/build.js";
+import { checkReportPath } from "../report/html/write-report.js";
 import { addProbeOptions } from "./probe-flags.js";
 import { probesFromFlags, probeTimeoutsFromFlags, type ProbeFlags } from "../probe/flags.js";
 
@@ -19,6 +21,7 @@ interface DietFlags extends ProbeFlags {
   strategies?: string;
   json?: boolean;
   quiet?: boolean;
+  report?: string;
 }
 
 function parseStrategies(list: string | undefined): StrategyName[] | undefined {
@@ -46,6 +49,7 @@ export function registerDiet(program: Command): void {
     .option("--strict", "verification also compares stderr")
     .option("-q, --quiet", "no progress lines on stderr")
     .option("--json", "print the leaderboard as one JSON document (schemas/diet.schema.json)")
+    .option("--report <file>", "also write an HTML report: the leaderboard, the original and the winner side by side")
     .addHelpText(
       "after",
       `
@@ -65,6 +69,7 @@ Examples:
   imgdiet diet myapp:latest`,
     );
   addProbeOptions(cmd).action(async (target: string, o: DietFlags) => {
+    if (o.report) await checkReportPath(o.report);
     const probes = await probesFromFlags(o);
     const r = await diet({
       target,
@@ -82,6 +87,7 @@ Examples:
     });
     if (o.json) printJson(dietDocument(r));
     else process.stdout.write(renderLeaderboardText(r));
+    if (o.report) await writeHtmlReport(o.report, await dietReport(r, { tool: toolVersion() }));
     if (!r.winner) throw new CheckFailed("no candidate verified: nothing tagged");
   });
 }

@@ -4,8 +4,13 @@ import { fail } from "./common.js";
 import { registerAnalyze } from "./analyze.js";
 import { registerCopy } from "./copy.js";
 import { registerDiet } from "./diet.js";
+import { registerLint } from "./lint.js";
 import { registerSlim } from "./slim.js";
 import { registerVerify } from "./verify.js";
+import { registerCheck } from "./check.js";
+import { registerDiff } from "./diff.js";
+import { registerReport } from "./report.js";
+import { registerShell } from "./shell.js";
 
 const program = new Command();
 program
@@ -19,8 +24,13 @@ program
 registerAnalyze(program);
 registerCopy(program);
 registerDiet(program);
+registerLint(program);
 registerSlim(program);
 registerVerify(program);
+registerCheck(program);
+registerDiff(program);
+registerReport(program);
+registerShell(program);
 
 const debug = process.argv.includes("--debug");
 try {

@@ -3,7 +3,9 @@ import { CheckFailed } from "../errors.js";
 import { slim } from "../slim/slim.js";
 import { renderSlimText } from "../report/slim-text.js";
 import { slimDocument } from "../slim/slim-schema.js";
-import { addImageOptions, printJson } from "./common.js";
+import { addImageOptions, printJson, toolVersion } from "./common.js";
+import { slimReport, writeHtmlReport } from "../report/html/build.js";
+import { checkReportPath } from "../report/html/write-report.js";
 import { addProbeOptions } from "./probe-flags.js";
 import { probesFromFlags, probeTimeoutsFromFlags, type ProbeFlags } from "../probe/flags.js";
 import { splitArgs } from "../probe/probes-file.js";
@@ -24,6 +26,7 @@ export function registerSlim(program: Command): void {
     .option("--keep-shell", "keep /bin/sh and what it needs")
     .option("--cmd <command>", "what to run instead of the image's Entrypoint + Cmd")
     .option("--list", "list every kept path with its reasons")
+    .option("--report <file>", "also write an HTML report: before and after, what was removed, why each kept file stays")
     .option("--json", "print one JSON document (schemas/slim.schema.json): kept paths with reasons, removed bytes, verification")
     .addHelpText(
       "after",
@@ -36,7 +39,8 @@ Examples:
   imgdiet slim app:1 --probes probes.yaml --include /app/templates --json`,
     );
   addProbeOptions(addImageOptions(cmd)).action(
-    async (ref: string, o: ProbeFlags & { output?: string; staticOnly?: boolean; verify: boolean; strict?: boolean; include?: string[]; exclude?: string[]; keepShell?: boolean; cmd?: string; list?: boolean; json?: boolean }) => {
+    async (ref: string, o: ProbeFlags & { output?: string; staticOnly?: boolean; verify: boolean; strict?: boolean; include?: string[]; exclude?: string[]; keepShell?: boolean; cmd?: string; list?: boolean; json?: boolean; report?: string }) => {
+      if (o.report) await checkReportPath(o.report);
       const { timeoutMs, readyTimeoutMs } = probeTimeoutsFromFlags(o);
       const probes = await probesFromFlags(o);
       const r = await slim(ref, {
@@ -46,6 +50,7 @@ Examples:
       });
       if (o.json) printJson(slimDocument(r));
       else process.stdout.write(renderSlimText(r, { listKept: o.list }));
+      if (o.report) await writeHtmlReport(o.report, await slimReport(r, { tool: toolVersion() }));
       if (r.verify && !r.verify.passed) {
         const what = r.verify.originalFailed ? `the original image fails its own probes: ${r.verify.firstDifference}` : `the slim image differs: ${r.verify.firstDifference}`;
         throw new CheckFailed(`${what}; nothing was written to ${r.output}`);

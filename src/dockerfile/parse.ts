@@ -47,9 +47,18 @@ export interface Command {
   shell: string | null;
 }
 
+/** A word of an instruction's arguments as dockerfile-ast reads it, with where it is written. */
+export interface Token {
+  value: string;
+  range: SourceRange;
+}
+
 export interface Instruction {
   /** Upper-case keyword, e.g. `RUN` (Docker keywords are case-insensitive). */
   keyword: string;
+  keywordRange: SourceRange;
+  /** The argument words after the flags, each with its range (what lint findings point at). */
+  tokens: Token[];
   /** The source text of the whole instruction: continuations, inner comments and heredoc bodies included. */
   raw: string;
   /** The logical argument text: continuations joined, inner comment lines removed, flags included. */
@@ -100,15 +109,28 @@ export interface Dockerfile {
   instructions: Instruction[];
   /** Comments after the last instruction, without the `#`. */
   trailingComments: string[];
+  /** Every own-line comment (parser directives excluded), with its 1-based line. */
+  commentLines: { line: number; text: string }[];
+}
+
+/** A problem Docker would reject, where it is. */
+export interface ParseDiagnostic {
+  line: number;
+  column: number;
+  message: string;
+}
+
+/** What the tolerant parse gives: the model of everything it could read, and every problem it found. */
+export interface TolerantParse {
+  dockerfile: Dockerfile;
+  diagnostics: ParseDiagnostic[];
 }
 
 const KEYWORDS = new Set<string>(Object.values(Keyword));
 const EXECUTING = new Set(["RUN", "CMD", "ENTRYPOINT", "SHELL"]);
 const WITH_PROPERTIES = new Set(["ENV", "LABEL", "ARG"]);
 
-function fail(line: number, message: string): never {
-  throw new InputError(`Dockerfile line ${line}: ${message}`);
-}
+type Report = (line: number, column: number, message: string) => void;
 
 function commandOf(keyword: string, body: string): Command | null {
   let text = body;
@@ -121,7 +143,7 @@ function commandOf(keyword: string, body: string): Command | null {
   return exec ? { form: "exec", exec, shell: null } : { form: "shell", exec: null, shell: text };
 }
 
-function heredocsOf(node: AstInstruction, lines: string[], line: number): Heredoc[] {
+function heredocsOf(node: AstInstruction, lines: string[], report: Report): Heredoc[] {
   const withHeredocs = node as AstInstruction & { getHeredocs?: () => AstHeredoc[] };
   if (typeof withHeredocs.getHeredocs !== "function") return [];
   return withHeredocs.getHeredocs().map((heredoc) => {
@@ -129,7 +151,7 @@ function heredocsOf(node: AstInstruction, lines: string[], line: number): Heredo
     const marker = lines[start.line].slice(start.character);
     const stripTabs = marker.startsWith("<<-");
     const quoted = /^<<-?["']/.test(marker);
-    if (heredoc.getDelimiterRange() === null) fail(line, `heredoc <<${heredoc.getName()} is never closed`);
+    if (heredoc.getDelimiterRange() === null) report(start.line + 1, start.character + 1, `heredoc <<${heredoc.getName()} is never closed`);
     const content = heredoc.getContentRange();
     let body = "";
     if (content) {
@@ -141,34 +163,72 @@ function heredocsOf(node: AstInstruction, lines: string[], line: number): Heredo
   });
 }
 
-function validate(instruction: Instruction): void {
-  const { keyword, body, range, heredocs } = instruction;
-  const line = range.start.line;
-  if (!KEYWORDS.has(keyword)) fail(line, `unknown instruction ${keyword}`);
-  if (body === "" && keyword !== "CMD" && keyword !== "ENTRYPOINT") fail(line, `${keyword} needs arguments`);
-  if (keyword === "SHELL" && !instruction.json) fail(line, "SHELL needs a JSON array, e.g. SHELL [\"/bin/sh\", \"-c\"]");
-  if ((keyword === "COPY" || keyword === "ADD") && heredocs.length === 0 && !instruction.json && body.split(/\s+/).length < 2)
-    fail(line, `${keyword} needs a source and a destination`);
-  if (keyword === "HEALTHCHECK" && !/^(NONE|CMD)(\s|$)/i.test(body)) fail(line, "HEALTHCHECK takes NONE or CMD …");
+/** Checks what Docker would reject about one instruction; false when it is unknown (kept out of the model). */
+function validate(instruction: Instruction, report: Report): boolean {
+  const { keyword, body, heredocs } = instruction;
+  const { line, column } = instruction.range.start;
+  const fail = (message: string) => report(line, column, message);
+  if (!KEYWORDS.has(keyword)) {
+    // Binary or mangled input: show the word quoted and cut, so the message stays one readable line.
+    fail(`unknown instruction ${/^[\x21-\x7e]{1,40}$/.test(keyword) ? keyword : JSON.stringify(keyword.slice(0, 40))}`);
+    return false;
+  }
+  if (body === "" && keyword !== "CMD" && keyword !== "ENTRYPOINT") fail(`${keyword} needs arguments`);
+  else if (keyword === "SHELL" && !instruction.json) fail("SHELL needs a JSON array, e.g. SHELL [\"/bin/sh\", \"-c\"]");
+  else if ((keyword === "COPY" || keyword === "ADD") && heredocs.length === 0 && !instruction.json && body.split(/\s+/).length < 2)
+    fail(`${keyword} needs a source and a destination`);
+  else if (keyword === "HEALTHCHECK" && !/^(NONE|CMD)(\s|$)/i.test(body)) fail("HEALTHCHECK takes NONE or CMD …");
+  return true;
 }
 
-function toRange(node: AstInstruction): SourceRange {
-  const { start, end } = node.getRange();
+function toRange(range: { start: { line: number; character: number }; end: { line: number; character: number } }): SourceRange {
+  const { start, end } = range;
   return { start: { line: start.line + 1, column: start.character + 1 }, end: { line: end.line + 1, column: end.character + 1 } };
 }
 
-/** Parses Dockerfile text. Throws InputError (with the line number) for what Docker would reject. */
+/** Parses Dockerfile text. Throws InputError (with the line number) at the first thing Docker would reject. */
 export function parseDockerfile(text: string): Dockerfile {
+  const { dockerfile, diagnostics } = parseDockerfileTolerant(text);
+  const first = diagnostics[0];
+  if (first) throw new InputError(`Dockerfile line ${first.line}: ${first.message}`);
+  return dockerfile;
+}
+
+/**
+ * Parses Dockerfile text without stopping: every problem Docker would reject becomes a diagnostic with its
+ * line and column, and the model holds every instruction that could be read (unknown keywords are left out).
+ */
+export function parseDockerfileTolerant(text: string): TolerantParse {
+  const diagnostics: ParseDiagnostic[] = [];
+  const report: Report = (line, column, message) => diagnostics.push({ line, column, message });
   const ast = DockerfileParser.parse(text);
   const lines = text.split(/\r?\n/);
-  const directives = ast.getDirectives().map((d) => ({ name: d.getName().toLowerCase(), value: d.getValue(), line: d.getRange().start.line + 1 }));
+  // dockerfile-ast also takes `# imgdiet global ignore=x` for a directive; Docker's keys are one word.
+  const astDirectives = ast.getDirectives();
+  const isDirective = (line: number) => /^\s*#\s*[A-Za-z][A-Za-z0-9]*\s*=/.test(lines[line] ?? "");
+  const directives = astDirectives
+    .filter((d) => isDirective(d.getRange().start.line))
+    .map((d) => ({ name: d.getName().toLowerCase(), value: d.getValue(), line: d.getRange().start.line + 1 }));
   const escapeDirective = directives.find((d) => d.name === "escape");
   if (escapeDirective && escapeDirective.value !== "\\" && escapeDirective.value !== "`")
-    fail(escapeDirective.line, `escape directive must be \\ or \`, not ${JSON.stringify(escapeDirective.value)}`);
+    report(escapeDirective.line, 1, `escape directive must be \\ or \`, not ${JSON.stringify(escapeDirective.value)}`);
   const escape = escapeDirective?.value === "`" ? "`" : "\\";
-  const commentLines = ast.getComments().map((c) => ({ line: c.getRange().start.line, text: c.getContent() }));
+  const commentLines = [
+    ...astDirectives
+      .filter((d) => !isDirective(d.getRange().start.line))
+      .map((d) => ({ line: d.getRange().start.line, text: (lines[d.getRange().start.line] ?? "").replace(/^\s*#\s?/, "") })),
+    ...ast.getComments().map((c) => ({ line: c.getRange().start.line, text: c.getContent() })),
+  ];
 
-  const result: Dockerfile = { escape, directives, globalArgs: [], stages: [], instructions: [], trailingComments: [] };
+  const result: Dockerfile = {
+    escape,
+    directives,
+    globalArgs: [],
+    stages: [],
+    instructions: [],
+    trailingComments: [],
+    commentLines: commentLines.map((c) => ({ line: c.line + 1, text: c.text })),
+  };
   let previousEnd = -1;
   for (const node of ast.getInstructions()) {
     const astRange = node.getRange();
@@ -179,9 +239,11 @@ export function parseDockerfile(text: string): Dockerfile {
     const keyword = node.getKeyword().toUpperCase();
     const args = logical.trim().replace(/^\S+/, "").trim();
     const { flags, rest } = splitFlags(args);
-    const range = toRange(node);
+    const range = toRange(astRange);
     const instruction: Instruction = {
       keyword,
+      keywordRange: toRange(node.getInstructionRange()),
+      tokens: node.getArguments().map((a) => ({ value: a.getValue(), range: toRange(a.getRange()) })),
       raw: lines.slice(start.line, lastLine + 1).join("\n"),
       args,
       flags,
@@ -189,33 +251,34 @@ export function parseDockerfile(text: string): Dockerfile {
       json: parseJsonArray(rest),
       command: commandOf(keyword, rest),
       properties: WITH_PROPERTIES.has(keyword) ? parseProperties(keyword, rest) : [],
-      heredocs: heredocsOf(node, lines, range.start.line),
+      heredocs: heredocsOf(node, lines, report),
       range,
       stage: result.stages.length === 0 ? null : result.stages.length - 1,
       comments: commentLines.filter((c) => c.line > previousEnd && c.line < start.line).map((c) => c.text),
     };
     previousEnd = lastLine;
-    validate(instruction);
+    if (!validate(instruction, report)) continue;
     result.instructions.push(instruction);
+    const { line, column } = range.start;
 
     if (keyword === "FROM") {
       const words = rest.split(/\s+/);
-      if (words.length !== 1 && !(words.length === 3 && words[1].toUpperCase() === "AS"))
-        fail(range.start.line, "FROM expects `image [AS name]`");
+      if (words.length !== 1 && !(words.length === 3 && words[1].toUpperCase() === "AS")) report(line, column, "FROM expects `image [AS name]`");
       const name = words.length === 3 ? words[2].toLowerCase() : null;
       const clash = result.stages.find((s) => name !== null && s.name === name);
-      if (clash) fail(range.start.line, `stage name ${name} is already used on line ${clash.from.range.start.line}`);
+      if (clash) report(line, column, `stage name ${name} is already used on line ${clash.from.range.start.line}`);
       instruction.stage = result.stages.length;
       const platform = flags.find((f) => f.name === "platform")?.value ?? null;
       result.stages.push({ index: result.stages.length, name, base: words[0], platform, from: instruction, instructions: [] });
     } else if (result.stages.length === 0) {
-      if (keyword !== "ARG") fail(range.start.line, `${keyword} before the first FROM (only ARG may come first)`);
-      result.globalArgs.push(instruction);
+      if (keyword !== "ARG") report(line, column, `${keyword} before the first FROM (only ARG may come first)`);
+      else result.globalArgs.push(instruction);
     } else {
       result.stages[result.stages.length - 1].instructions.push(instruction);
     }
   }
-  if (result.stages.length === 0) fail(1, "no FROM instruction");
+  if (result.stages.length === 0) report(1, 1, "no FROM instruction");
   result.trailingComments = commentLines.filter((c) => c.line > previousEnd).map((c) => c.text);
-  return result;
+  diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
+  return { dockerfile: result, diagnostics };
 }

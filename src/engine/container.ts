@@ -1,6 +1,9 @@
 /**
- * Probe containers: created named `imgdiet-probe-…` and labelled `imgdiet=probe`, run attached with
- * stdin and a timeout or detached with a published port, and always removed by their user.
+ * Probe containers: created named `imgdiet-probe-…` and labelled `imgdiet=probe`, confined by the
+ * sandbox (sandbox.ts), run attached with stdin and a timeout or detached with a published port, and
+ * always removed by their user. The handle also enforces the wall-clock ceiling, tells which limit
+ * ended a run, and is removed on an interrupt (live-runs.ts); a container left by a killed imgdiet is
+ * removed by the next run once its deadline label has passed.
  * `ContainerHandle` is imgdiet's own type; the dockerode container stays in this folder.
  */
 import { randomBytes } from "node:crypto";
@@ -9,10 +12,19 @@ import type Dockerode from "dockerode";
 import { engineErrorMessage, engineStatus, rethrowUnreachable } from "../daemon/index.js";
 import { InputError } from "../errors.js";
 import { docker } from "./client.js";
+import { holdLive, interruptedBy, stallIfInterrupted } from "./live-runs.js";
+import { LimitWatch } from "./limit-watch.js";
+import { probeLimits, sandboxHostConfig } from "./sandbox.js";
+import { prepareTraceLog } from "./trace-log.js";
+import { TRACER_MOUNT } from "./tracer-stage.js";
 import type { AttachedRun, ContainerHandle, ContainerSpec, ContainerState, ContainerSummary, EngineContainers } from "./types.js";
 
 export const PROBE_LABEL_KEY = "imgdiet";
 export const PROBE_LABEL_VALUE = "probe";
+/** Label holding the time (ms since the epoch) after which a probe container is a leftover. */
+export const DEADLINE_LABEL_KEY = "imgdiet.deadline";
+/** Slack between the ceiling and the deadline, for start-up and removal. */
+const DEADLINE_SLACK_MS = 60_000;
 /** Cap on captured stdout/stderr per stream, so a chatty program cannot exhaust memory. */
 export const MAX_CAPTURE_BYTES = 16 * 1024 * 1024;
 
@@ -21,7 +33,12 @@ export class CannotStart extends Error {}
 
 /** A dockerode container behind imgdiet's ContainerHandle. */
 export class DockerContainer implements ContainerHandle {
-  constructor(readonly raw: Dockerode.Container) {}
+  /** `watch` set: a container this process created, with its limits to watch and `release` to call once removed. */
+  constructor(
+    readonly raw: Dockerode.Container,
+    private readonly watch?: LimitWatch,
+    private readonly release: () => void = () => {},
+  ) {}
 
   get id(): string {
     return this.raw.id;
@@ -31,27 +48,45 @@ export class DockerContainer implements ContainerHandle {
     try {
       await this.raw.start();
     } catch (e) {
+      await stallIfInterrupted();
       if (engineStatus(e) !== undefined) throw new CannotStart(`cannot start: ${engineErrorMessage(e)}`);
       rethrowUnreachable(e);
     }
+    this.watch?.arm(() => this.kill());
+  }
+
+  /** Which sandbox limit ended or stalled the run, in words; undefined when none did. */
+  private killedBy(oomKilled: boolean): string | undefined {
+    if (!this.watch) return oomKilled ? "killed: out of memory" : undefined;
+    return this.watch.verdict(oomKilled);
   }
 
   async wait(): Promise<number> {
-    const w = (await this.raw.wait()) as { StatusCode: number };
-    return w.StatusCode;
+    try {
+      const w = (await this.raw.wait()) as { StatusCode: number };
+      await stallIfInterrupted();
+      return w.StatusCode;
+    } catch (e) {
+      await stallIfInterrupted();
+      throw e;
+    }
   }
 
   async state(): Promise<ContainerState> {
+    await stallIfInterrupted();
     const info = await this.raw.inspect();
     const hostPorts: Record<string, number> = {};
     for (const [key, bindings] of Object.entries(info.NetworkSettings?.Ports ?? {})) {
       const hostPort = bindings?.find((b) => b.HostPort)?.HostPort;
       if (hostPort) hostPorts[key] = Number(hostPort);
     }
-    return { running: info.State.Running, hostPorts };
+    if (info.State.Running) return { running: true, hostPorts };
+    const killedBy = this.killedBy(info.State.OOMKilled);
+    return { running: false, hostPorts, ...(killedBy ? { killedBy } : {}) };
   }
 
   async logs(): Promise<{ stdout: string; stderr: string }> {
+    await stallIfInterrupted();
     try {
       const raw = (await this.raw.logs({ stdout: true, stderr: true, follow: false })) as unknown;
       const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw), "utf8");
@@ -80,13 +115,14 @@ export class DockerContainer implements ContainerHandle {
   }
 
   async remove(): Promise<void> {
+    this.watch?.disarm();
     try {
       await this.raw.remove({ force: true, v: true });
     } catch (e) {
       const status = engineStatus(e);
-      if (status === 404 || status === 409) return; // gone, or removal already in progress
-      throw e;
+      if (status !== 404 && status !== 409) throw e; // else gone, or removal already in progress
     }
+    this.release();
   }
 
   async runAttached(stdin: string | undefined, timeoutMs: number): Promise<AttachedRun> {
@@ -94,6 +130,7 @@ export class DockerContainer implements ContainerHandle {
     try {
       stream = (await this.raw.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream;
     } catch (e) {
+      await stallIfInterrupted();
       // podman prepares the container's runtime when attaching: a container that cannot start fails here.
       if (engineStatus(e) !== undefined) throw new CannotStart(`cannot start: ${engineErrorMessage(e)}`);
       return rethrowUnreachable(e);
@@ -130,12 +167,31 @@ export class DockerContainer implements ContainerHandle {
       exitCode = outcome.code;
     } else {
       timedOut = true;
+      await this.watch?.notePids();
       await this.kill();
       await atMost(waited.catch(() => undefined), 10_000);
     }
     await atMost(ended, 2_000);
     destroy(stream);
-    return { exitCode, stdout: out.text(), stderr: err.text(), timedOut, truncated: out.truncated || err.truncated };
+    const killedBy = this.killedBy(await this.wasOomKilled());
+    // An interrupted run is no result (live-runs.ts).
+    await stallIfInterrupted();
+    return {
+      exitCode,
+      stdout: out.text(),
+      stderr: err.text(),
+      timedOut,
+      truncated: out.truncated || err.truncated,
+      ...(killedBy ? { killedBy } : {}),
+    };
+  }
+
+  private async wasOomKilled(): Promise<boolean> {
+    try {
+      return (await this.raw.inspect()).State.OOMKilled;
+    } catch {
+      return false;
+    }
   }
 }
 
@@ -146,22 +202,22 @@ export function rawContainer(handle: ContainerHandle): Dockerode.Container {
 }
 
 export async function createContainer(spec: ContainerSpec): Promise<ContainerHandle> {
+  await stallIfInterrupted();
+  const limits = probeLimits();
+  await removeExpiredOnce();
   const name = `imgdiet-probe-${randomBytes(6).toString("hex")}`;
+  const deadline = Date.now() + limits.maxSeconds * 1000 + DEADLINE_SLACK_MS;
   const options: Dockerode.ContainerCreateOptions = {
     name,
     Image: spec.image,
-    Labels: { [PROBE_LABEL_KEY]: PROBE_LABEL_VALUE },
+    Labels: { [PROBE_LABEL_KEY]: PROBE_LABEL_VALUE, [DEADLINE_LABEL_KEY]: String(deadline) },
     Tty: false,
     OpenStdin: spec.stdin,
     StdinOnce: spec.stdin,
     AttachStdin: spec.stdin,
     AttachStdout: true,
     AttachStderr: true,
-    HostConfig: {
-      AutoRemove: false,
-      Binds: spec.binds,
-      CapAdd: spec.capAdd,
-    },
+    HostConfig: { AutoRemove: false, ...sandboxHostConfig(spec, limits) },
   };
   if (spec.entrypoint) options.Entrypoint = spec.entrypoint;
   if (spec.cmd) options.Cmd = spec.cmd;
@@ -171,14 +227,52 @@ export async function createContainer(spec: ContainerSpec): Promise<ContainerHan
     options.ExposedPorts = { [key]: {} };
     options.HostConfig!.PortBindings = { [key]: [{ HostIp: spec.publishTcpPort.hostIp, HostPort: "" }] };
   }
+  let raw: Dockerode.Container;
   try {
-    return new DockerContainer(await docker().createContainer(options));
+    raw = await docker().createContainer(options);
   } catch (e) {
     const status = engineStatus(e);
     if (status === 404) throw new InputError(`image not found in the engine: ${spec.image}`);
     if (status !== undefined) throw new CannotStart(`cannot create a container: ${engineErrorMessage(e)}`);
     return rethrowUnreachable(e);
   }
+  const removeRaw = () => raw.remove({ force: true, v: true }).catch(() => undefined);
+  const container = new DockerContainer(raw, new LimitWatch(limits, raw), holdLive(removeRaw));
+  // Interrupted while the engine was creating it: the cleanup did not know it yet.
+  if (interruptedBy()) await container.remove();
+  await stallIfInterrupted();
+  if (spec.binds?.some((b) => b.split(":")[1] === TRACER_MOUNT)) {
+    try {
+      await prepareTraceLog(raw);
+    } catch (e) {
+      await container.remove();
+      if (engineStatus(e) !== undefined) throw new CannotStart(`cannot prepare the tracer's log: ${engineErrorMessage(e)}`);
+      return rethrowUnreachable(e);
+    }
+  }
+  return container;
+}
+
+let expiredSwept: Promise<void> | undefined;
+
+/** Once per process: remove probe containers whose deadline has passed (left by an imgdiet that was killed). */
+function removeExpiredOnce(): Promise<void> {
+  expiredSwept ??= removeExpiredProbeContainers().then(
+    () => undefined,
+    () => undefined,
+  );
+  return expiredSwept;
+}
+
+/** Remove probe containers past their deadline label; how many were removed. */
+export async function removeExpiredProbeContainers(now = Date.now()): Promise<number> {
+  const list = await listContainers({ label: `${PROBE_LABEL_KEY}=${PROBE_LABEL_VALUE}` });
+  const expired = list.filter((c) => {
+    const deadline = Number(c.labels[DEADLINE_LABEL_KEY]);
+    return Number.isFinite(deadline) && deadline > 0 && deadline < now;
+  });
+  for (const c of expired) await new DockerContainer(docker().getContainer(c.id)).remove();
+  return expired.length;
 }
 
 export async function listContainers(filter: { label?: string; ancestor?: string } = {}): Promise<ContainerSummary[]> {

@@ -1,24 +1,24 @@
 /**
  * The runtime-trace mechanism: the host's strace, staged into a container read-only (see
- * tracer-stage.ts), wrapped around the image's own command; afterwards the log is parsed and the
+ * tracer-stage.ts), wrapped around the image's own command; it logs inside the container (see
+ * trace-log.ts), so the only host mount is the read-only tracer. Afterwards the log is parsed and the
  * files the kernel opened during execve without a visible system call are added. Which probes run
  * under it, and what their paths mean, is the caller's business (probe/trace.ts).
  *
  * The container runs as the image's USER (the engine resolves names, numeric uid:gid, HOME and
  * groups exactly as for `docker run`); strace traces its own child, which needs no privilege, and
- * CAP_SYS_PTRACE is added for root images on engines whose seccomp profile asks for it.
+ * CAP_SYS_PTRACE is added for root images on engines whose seccomp profile asks for it. The container
+ * is confined like every probe container (sandbox.ts); no-new-privileges does not hinder ptrace of
+ * one's own children.
  */
-import { createReadStream } from "node:fs";
-import { chmod, mkdtemp, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
+import type Dockerode from "dockerode";
 import { EnvironmentError } from "../errors.js";
 import { rawContainer } from "./container.js";
 import { ContainerFiles } from "./container-files.js";
 import { kernelMappedPaths } from "./kernel-mapped.js";
 import { StraceReader } from "./strace-parse.js";
-import { stageTracer, TRACE_OUT_MOUNT, TRACER_MOUNT, type StagedTracer } from "./tracer-stage.js";
+import { TRACE_LOG_FILE, traceLogLines } from "./trace-log.js";
+import { stageTracer, TRACER_MOUNT, type StagedTracer } from "./tracer-stage.js";
 import type { EngineImage, EngineTrace, TraceCapture, TracedLaunch, Tracer } from "./types.js";
 
 /**
@@ -50,22 +50,16 @@ function straceArgv(tracer: StagedTracer, program: string[]): { entrypoint: stri
     "-e",
     `trace=${TRACE_CALLS}`,
     "-o",
-    `${TRACE_OUT_MOUNT}/trace`,
+    TRACE_LOG_FILE,
     "--",
     ...program,
   ];
   return { entrypoint: argv.slice(0, 1), cmd: argv.slice(1) };
 }
 
-async function readTrace(file: string, initialCwd: string): Promise<StraceReader> {
+async function readTrace(container: Dockerode.Container, initialCwd: string): Promise<StraceReader> {
   const reader = new StraceReader(initialCwd);
-  try {
-    await stat(file);
-  } catch {
-    return reader;
-  }
-  const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
-  for await (const line of lines) reader.line(line);
+  for await (const line of traceLogLines(container)) reader.line(line);
   return reader;
 }
 
@@ -88,19 +82,14 @@ export async function stageFor(image: EngineImage): Promise<Tracer> {
     cannotRun: (error) => error.includes(TRACER_MOUNT),
     cleanup: () => staged.cleanup(),
     async launch(program, initialCwd): Promise<TracedLaunch> {
-      const outDir = await mkdtemp(join(tmpdir(), "imgdiet-trace-out-"));
-      // The image's USER, whoever it is, writes the log.
-      await chmod(outDir, 0o777).catch(async (e: unknown) => {
-        await rm(outDir, { recursive: true, force: true });
-        throw e;
-      });
       return {
         ...straceArgv(staged, program),
-        binds: [`${staged.dir}:${TRACER_MOUNT}:ro`, `${outDir}:${TRACE_OUT_MOUNT}`],
+        // The container engine puts the log directory in before start (container.ts, trace-log.ts).
+        binds: [`${staged.dir}:${TRACER_MOUNT}:ro`],
         capAdd: ["SYS_PTRACE"],
         stopTimeoutSec: 10,
         async collect(container): Promise<TraceCapture> {
-          const parsed = (await readTrace(join(outDir, "trace"), initialCwd)).result();
+          const parsed = (await readTrace(rawContainer(container), initialCwd)).result();
           const files = new ContainerFiles(rawContainer(container));
           const mapped: string[] = [];
           for (const exe of parsed.executed) {
@@ -114,7 +103,8 @@ export async function stageFor(image: EngineImage): Promise<Tracer> {
             gids: [...parsed.gids],
           };
         },
-        dispose: () => rm(outDir, { recursive: true, force: true }),
+        // The log goes with the container.
+        dispose: async () => {},
       };
     },
   };

@@ -12,13 +12,12 @@ import { basename, delimiter, join } from "node:path";
 import { promisify } from "node:util";
 import { EnvironmentError } from "../errors.js";
 import { elfInterpreter } from "./elf-interp.js";
+import { holdLive, interruptedBy, stallIfInterrupted } from "./live-runs.js";
 
 const run = promisify(execFile);
 
 /** Where the staged tracer appears inside the container. */
 export const TRACER_MOUNT = "/.imgdiet-trace";
-/** Where the tracer writes its log inside the container (a writable host temp dir). */
-export const TRACE_OUT_MOUNT = "/.imgdiet-trace-out";
 
 export interface StagedTracer {
   /** Host directory to bind-mount read-only at TRACER_MOUNT. */
@@ -88,7 +87,16 @@ export async function stageTracer(): Promise<StagedTracer> {
   if (interp === undefined) throw new EnvironmentError(`${strace} is not an ELF executable this tool can stage`);
 
   const dir = await mkdtemp(join(tmpdir(), "imgdiet-tracer-"));
-  const cleanup = () => rm(dir, { recursive: true, force: true });
+  const remove = () => rm(dir, { recursive: true, force: true });
+  // Removed on an interrupt too (live-runs.ts).
+  const release = holdLive(remove);
+  const cleanup = async () => {
+    release();
+    await remove();
+  };
+  // Interrupted while the directory was made: the interrupt's cleanup did not know it yet.
+  if (interruptedBy()) await cleanup();
+  await stallIfInterrupted();
   try {
     await chmod(dir, 0o755);
     await copyFile(strace, join(dir, "strace"));

@@ -46,9 +46,11 @@ export interface ContainerSpec {
   cmd?: string[];
   /** Override the image's User. */
   user?: string;
+  /** Host paths to mount, `src:dst[:options]`; always mounted read-only (sandbox.ts). */
   binds?: string[];
+  /** Added to the sandbox's few capabilities; only SYS_PTRACE is allowed (sandbox.ts). */
   capAdd?: string[];
-  /** Publish this container TCP port on the engine host, on a random host port. */
+  /** Publish this container TCP port on the engine host, on a random host port (the only case with a network). */
   publishTcpPort?: { port: number; hostIp: string };
   /** Keep stdin open so it can be written and then closed. */
   stdin: boolean;
@@ -62,15 +64,25 @@ export interface AttachedRun {
   timedOut: boolean;
   /** Set when output went over the capture cap. */
   truncated: boolean;
+  /**
+   * Set when a limit of the sandbox (sandbox.ts) ended or stalled the run, in words:
+   * `killed: out of memory (limit 1 GiB)`, `killed: ran longer than the 600 s ceiling`, `reached the process limit (512)`.
+   */
+  killedBy?: string;
 }
 
 export interface ContainerState {
   running: boolean;
   /** Published ports: `8080/tcp` → host port. */
   hostPorts: Record<string, number>;
+  /** Once it has stopped: the sandbox limit that killed it, in words (as AttachedRun.killedBy). */
+  killedBy?: string;
 }
 
-/** One container the engine runs for imgdiet (a probe container, labelled `imgdiet=probe`). */
+/**
+ * One container the engine runs for imgdiet (a probe container, labelled `imgdiet=probe`), confined by
+ * the sandbox (sandbox.ts) and killed once it has run longer than the wall-clock ceiling.
+ */
 export interface ContainerHandle {
   readonly id: string;
   /** CannotStart when the engine refuses to start it. */
@@ -124,7 +136,7 @@ export interface TracedLaunch {
   stopTimeoutSec: number;
   /** Once the container has stopped (before it is removed): what the run reached. */
   collect(container: ContainerHandle): Promise<TraceCapture>;
-  /** Remove the run's log. */
+  /** Release what the run needed outside its container (its log lives inside it). */
   dispose(): Promise<void>;
 }
 

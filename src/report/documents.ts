@@ -10,6 +10,9 @@ import { copyDocumentSchema } from "../image/copy-schema.js";
 import { probeResultSchema, verifyDocumentSchema, verifyReportSchema } from "../probe/verify-schema.js";
 import { slimDocumentSchema } from "../slim/slim-schema.js";
 import { dietDocumentSchema, leaderboardRowSchema } from "../diet/diet-schema.js";
+import { lintDocumentSchema } from "../dockerfile/lint/lint-schema.js";
+import { checkDocumentSchema, ruleResultSchema } from "../inspect/check/check-schema.js";
+import { changedFileSchema, diffDocumentSchema, fileStateSchema } from "../inspect/diff-schema.js";
 
 export interface JsonDocument {
   /** The command whose `--json` prints it. */
@@ -26,4 +29,7 @@ export const JSON_DOCUMENTS: readonly JsonDocument[] = [
   { command: "verify", title: "imgdiet verify --json", schema: verifyDocumentSchema, definitions: { ProbeResult: probeResultSchema } },
   { command: "diet", title: "imgdiet diet --json", schema: dietDocumentSchema, definitions: { LeaderboardRow: leaderboardRowSchema } },
   { command: "copy", title: "imgdiet copy --json", schema: copyDocumentSchema },
+  { command: "lint", title: "imgdiet lint --format json", schema: lintDocumentSchema, definitions: { Finding: findingSchema, Location: locationSchema } },
+  { command: "check", title: "imgdiet check --json", schema: checkDocumentSchema, definitions: { Finding: findingSchema, Location: locationSchema, RuleResult: ruleResultSchema } },
+  { command: "diff", title: "imgdiet diff --json", schema: diffDocumentSchema, definitions: { FileState: fileStateSchema, ChangedFile: changedFileSchema } },
 ];

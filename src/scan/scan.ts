@@ -1,12 +1,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { FileTree } from "../fs/file-tree.js";
-import type { Image } from "../image/types.js";
+import { FileTree, NO_SHADOWS } from "../fs/file-tree.js";
+import type { Image, Layer } from "../image/types.js";
 import { mapLimit } from "../io/map-limit.js";
 import { ScanContent } from "./content.js";
 import type { FileFacts } from "./facts.js";
-import { readLayer, type LayerScanOptions, type ScanEntry } from "./layer-scan.js";
+import { readLayer, type LayerRead, type LayerScanOptions, type ScanEntry } from "./layer-scan.js";
 
 export type { FileFacts } from "./facts.js";
 export type { ScanContent } from "./content.js";
@@ -47,6 +47,38 @@ export interface ImageScan {
 export interface ScanOptions extends LayerScanOptions {
   /** Progress: layers read so far, of all. */
   onLayer?: (done: number, total: number) => void;
+  /** Share layer reads with other scans (of other images) by diff_id; ignored with `content`. */
+  layerCache?: LayerCache;
+}
+
+/**
+ * Layers read by one scan, reused by any later scan that meets the same diff_id (imgdiet diff and
+ * check --baseline read a base layer two images share once; the seed of a fleet cache keyed by
+ * diff_id). The first read verified the blob against its digest and the tar against the diff_id,
+ * and equal diff_ids mean equal tars, so a reuse reads nothing. Keyed by diff_id and by what was
+ * asked of the layer, so a scan that wants digests never gets a read made without them. Not used
+ * with `content`: the spool of a layer's bytes belongs to the scan that wrote it.
+ */
+export class LayerCache {
+  private readonly reads = new Map<string, Promise<LayerRead>>();
+  /** Layers served from the cache instead of their blob. */
+  reused = 0;
+
+  read(layer: Layer, index: number, opts: LayerScanOptions, readBlob: () => Promise<LayerRead>): Promise<LayerRead> {
+    const key = `${layer.diffId} elf=${opts.elf ?? "-"} digests=${opts.digests === true} facts=${opts.facts === true}`;
+    const first = this.reads.get(key);
+    if (!first) {
+      const p = readBlob();
+      this.reads.set(key, p);
+      // A failed read is not remembered: the next scan reads the blob and reports its own error.
+      p.catch(() => this.reads.delete(key));
+      return p;
+    }
+    this.reused++;
+    // The merge sets `shadows` on the entries it adopts and entries carry their layer's index in
+    // this image: each reuse gets its own copies.
+    return first.then((r) => ({ ...r, entries: r.entries.map((e) => ({ ...e, layer: index, shadows: NO_SHADOWS })) }));
+  }
 }
 
 /**
@@ -71,7 +103,8 @@ export async function scan(image: Image, opts: ScanOptions = {}): Promise<ImageS
   try {
     let done = 0;
     const read = await mapLimit(image.layers, LAYERS_AT_ONCE, async (layer, index) => {
-      const r = await readLayer(layer, index, opts, spillDir, contentDir);
+      const fromBlob = () => readLayer(layer, index, opts, spillDir, contentDir);
+      const r = opts.layerCache && !opts.content ? await opts.layerCache.read(layer, index, opts, fromBlob) : await fromBlob();
       opts.onLayer?.(++done, image.layers.length);
       return r;
     });
