@@ -16,7 +16,7 @@
 // A suite (bench/suites/NAME.js) exports `title` and `default async function (ctx) → Row[]`;
 // bench/run.js runs every suite and writes BENCHMARKS.md.
 
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -178,4 +178,17 @@ export function table(rows) {
     for (const r of notes) lines.push(`- *${cell(r.what)}*: ${r.note}`);
   }
   return lines.join("\n");
+}
+
+/** Run a command to the end without blocking (the bench scripts that drive docker and the CLI): code, stdout, stderr. */
+export function runAsync(cmd, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const o = [];
+    const e = [];
+    child.stdout.on("data", (c) => o.push(c));
+    child.stderr.on("data", (c) => e.push(c));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout: Buffer.concat(o).toString(), stderr: Buffer.concat(e).toString() }));
+  });
 }

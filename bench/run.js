@@ -7,7 +7,7 @@
 // such as the OCI layout and docker-archive of golang:1.19 are cached, default $TMPDIR/imgdiet-bench).
 
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -84,6 +84,8 @@ const doc = [
   `- method: each command runs ${ctx.runs} time(s) after one warm-up run (page cache warm), interleaved with its reference command; times are the best of ${ctx.runs} wall-clock runs, ratios are measured ÷ reference of those best runs, peak RSS is the largest of the runs (\`/usr/bin/time\` %M, which includes child processes). CPU = user + system time of the best run. Other work on this 2-core machine adds noise: compare ratios, not absolute times, across runs.`,
   "",
   ...sections,
+  // Figures measured by hand (an image built once, a peer run once), kept across regenerations.
+  ...(existsSync(join(here, "hand-measured.md")) ? [readFileSync(join(here, "hand-measured.md"), "utf8").replace(/^<!--[\s\S]*?-->\s*/, "")] : []),
 ].join("\n");
 
 if (write) {

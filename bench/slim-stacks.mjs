@@ -6,27 +6,17 @@
 // same rows to .tmp/slim-results.json, so a test run never changes a tracked file.
 //
 //   npm run build && node bench/slim-stacks.mjs [stack …]
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runAsync } from "./lib.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const fixtures = join(root, "test", "fixtures", "slim");
 const cli = join(root, "dist", "cli", "main.js");
 const out = join(root, "bench", "slim-results.json");
 
-function run(cmd, args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
-    const o = [];
-    const e = [];
-    child.stdout.on("data", (c) => o.push(c));
-    child.stderr.on("data", (c) => e.push(c));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout: Buffer.concat(o).toString(), stderr: Buffer.concat(e).toString() }));
-  });
-}
+const run = runAsync;
 
 const { stacks } = JSON.parse(readFileSync(join(fixtures, "stacks.json"), "utf8"));
 const wanted = process.argv.slice(2);

@@ -156,4 +156,18 @@ describe("leaderboard text", () => {
     expect(text).toContain("base-swap: skipped: cannot pull golang:1.19-alpine (no such host)");
     expect(text).toContain("winner: upx --best → ictsc-dit  520kB");
   });
+
+  it("shows the shadow probes once for the run and how many each candidate passed", () => {
+    const shadow = { derived: 5, nondeterministic: 1, originalFails: 0 };
+    const verify: VerifyReport = { passed: false, originalFailed: false, probes: [], firstDifference: 'shadow probe "unknown path" of "GET / on port 80": HTTP status differs: original 404, candidate 500', shadow: { ...shadow, ran: 4, passed: 3 } };
+    const row = makeRow({ strategy: "slim", status: "candidate", image: "imgdiet-diet/w:slim", size: 9_000_000, verify, ms: 1000 }, 350_000_000);
+    expect(row.shadow).toEqual({ ran: 4, passed: 3 });
+    const text = renderLeaderboardText({
+      target: "w:1", mode: "image", name: "w", original: { image: "w:1", size: 350_000_000 }, probes: ["GET / on port 80"], shadow,
+      leaderboard: [row], removed: [], seconds: 9,
+    });
+    expect(text).toContain("shadow probes: 5 derived, 1 dropped as non-deterministic; every candidate runs the rest");
+    expect(text).toMatch(/^-\s+slim\s+imgdiet-diet\/w:slim\s+9MB\s+38\.9×\s+100 % \(≤ 10 MB\)\s+✗\s+3\/4\s+1\.0s$/m);
+    expect(text).toContain('✗ slim: shadow probe "unknown path" of "GET / on port 80": HTTP status differs: original 404, candidate 500');
+  });
 });

@@ -398,14 +398,14 @@ describe("diet on bad input", () => {
     expect(newDanglingFrom(before, new RegExp(marker))).toEqual([]);
   });
 
-  it("an original that fails its own probes → 1, nothing tagged", async () => {
+  it("an original that fails its own probes → 2, nothing tagged", async () => {
     const name = `noprog-${RUN}`;
     const ctx = join(dir, name);
     mkdirSync(ctx);
     writeFileSync(join(ctx, "Dockerfile"), 'FROM debian:bookworm\nCMD ["/does-not-exist"]\n');
     const r = await imgdiet(["diet", ctx, "-q", "-t", `imgdiet-test/noprog:${RUN}`]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/the original fails its own probes: /);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the original image fails probe "default command": .*; nothing can be verified against it/);
     oneLine(r.stderr);
     expect(tagsOf(`imgdiet-diet/${name}`)).toEqual([]);
     expect(imageExists(`imgdiet-test/noprog:${RUN}`)).toBe(false);

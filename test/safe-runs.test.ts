@@ -162,6 +162,7 @@ describe("misbehaving images", () => {
     const r = await runProbe(UNTRUSTED, { kind: "command", name: "hog", args: ["perl", "-e", hog] }, { timeoutMs: 60_000 });
     expect(r.stdout).toBe("");
     expect(r.exitCode).toBe(137);
+    expect(r.error).toBe("killed: out of memory (limit 1 GiB)");
 
     const c = await engine.containers.create({ image: UNTRUSTED, cmd: ["perl", "-e", hog], stdin: true });
     try {

@@ -81,12 +81,11 @@ describe("slim without an engine", () => {
 describe("slim of programs that misbehave", () => {
   afterAll(() => removeImages("imgdiet-test/slim-bad:out"));
 
-  it("a server that never answers on the probed port: exit 2, says which port, nothing left", async () => {
+  it("a probe on a port the server does not expose: exit 2, says which port, nothing left", async () => {
     const source = await buildSlimFixture("nginx");
     const r = await failingSlim(source, "imgdiet-test/slim-bad:out", ["--http-probe", "9999/", "--ready-timeout", "4"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/the original image fails probe "GET \/ on port 9999" \(traced\): port 9999 did not answer HTTP within 4s/);
-    expect(r.stderr).toMatch(/nothing was written/);
+    expect(r.stderr).toMatch(/probe "GET \/ on port 9999": .* does not expose port 9999 \(it exposes 80\)/);
     expect(r.stdout).toBe("");
   });
 

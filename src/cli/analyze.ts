@@ -9,6 +9,7 @@ import { toSarif } from "../report/sarif.js";
 import { analysisReport, writeHtmlReport } from "../report/html/build.js";
 import { checkReportPath } from "../report/html/write-report.js";
 import { addImageOptions, endProgress, openOptions, progress, toolVersion } from "./common.js";
+import { readMeter } from "./read-meter.js";
 
 type Format = "text" | "json" | "sarif";
 
@@ -47,7 +48,9 @@ Examples:
       const image = await open(ref, openOptions(o));
       try {
         const top = Number.parseInt(o.top, 10);
-        const scanned = await scanForAnalysis(image, { onProgress: (d, t) => say?.(`layers read: ${d}/${t}`) });
+        const meter = readMeter(o.quiet, `reading ${ref}`);
+        meter?.layer(0, image.layers.length);
+        const scanned = await scanForAnalysis(image, { onProgress: meter?.layer, onBytes: meter?.onBytes });
         const a = analyzeScan(scanned, { top: Number.isFinite(top) && top > 0 ? top : 10 });
         if (o.report) await writeHtmlReport(o.report, analysisReport(scanned, a, { tool: toolVersion() }));
         endProgress(o.quiet);

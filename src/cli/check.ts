@@ -11,6 +11,7 @@ import { renderCheckText } from "../report/check-text.js";
 import { renderJson } from "../report/json.js";
 import { toSarif } from "../report/sarif.js";
 import { addImageOptions, endProgress, openOptions, progress, toolVersion } from "./common.js";
+import { readMeter } from "./read-meter.js";
 
 type Format = "text" | "json" | "junit" | "sarif";
 
@@ -74,7 +75,18 @@ Examples:
     try {
       const t = loaded.thresholds;
       if (t.baseline) baseline = await open(t.baseline.value, openOptions(o));
-      const report = await check(image, t, { baseline, onProgress: (what, d, n) => say?.(`${what} layers read: ${d}/${n}`) });
+      const meter = readMeter(o.quiet, `reading ${ref}`);
+      meter?.layer(0, image.layers.length);
+      let reading = "image";
+      const report = await check(image, t, {
+        baseline,
+        onProgress: (what, d, n) => {
+          if (what !== reading && t.baseline) meter?.relabel(`reading ${t.baseline.value}`);
+          reading = what;
+          meter?.layer(d, n);
+        },
+        onBytes: meter?.onBytes,
+      });
       endProgress(o.quiet);
       if (format === "json") process.stdout.write(renderJson(report));
       else if (format === "junit") process.stdout.write(renderCheckJunit(report));

@@ -82,6 +82,7 @@ Examples:
       max: o.max,
       keepCandidates: o.keepCandidates,
       strict: o.strict,
+      shadow: o.shadow,
       strategies: parseStrategies(o.strategies),
       onLog: o.quiet ? undefined : (l) => process.stderr.write(`${l}\n`),
     });

@@ -6,6 +6,7 @@ import { diffImages } from "../inspect/diff-images.js";
 import { renderDiffText } from "../report/diff-text.js";
 import { renderJson } from "../report/json.js";
 import { addImageOptions, endProgress, openOptions, progress } from "./common.js";
+import { readMeter } from "./read-meter.js";
 
 function positive(value: string, flag: string): number {
   const n = Number(value);
@@ -45,7 +46,19 @@ Examples:
       try {
         say?.(`reading ${refB}…`);
         b = await open(refB, openOptions(o));
-        const d = await diffImages(a, b, { mtime: o.mtime === true, depth, onProgress: (w, n, t) => say?.(`${w.toUpperCase()}: layers read ${n}/${t}`) });
+        const meter = readMeter(o.quiet, `reading ${refA}`);
+        meter?.layer(0, a.layers.length);
+        let reading: "a" | "b" = "a";
+        const d = await diffImages(a, b, {
+          mtime: o.mtime === true,
+          depth,
+          onProgress: (w, n, t) => {
+            if (w !== reading) meter?.relabel(`reading ${refB}`);
+            reading = w;
+            meter?.layer(n, t);
+          },
+          onBytes: meter?.onBytes,
+        });
         endProgress(o.quiet);
         process.stdout.write(o.json ? renderJson(d) : renderDiffText(d, { top }));
       } finally {

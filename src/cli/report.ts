@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { imageReport, writeHtmlReport } from "../report/html/build.js";
 import { checkReportPath } from "../report/html/write-report.js";
 import { addImageOptions, endProgress, openOptions, progress, toolVersion } from "./common.js";
+import { readMeter } from "./read-meter.js";
 
 export function registerReport(program: Command): void {
   const cmd = program
@@ -24,10 +25,12 @@ Examples:
     await checkReportPath(o.output);
     const say = progress(o.quiet);
     say?.(`reading ${ref}…`);
+    const meter = readMeter(o.quiet, `reading ${ref}`);
     const data = await imageReport(ref, {
       tool: toolVersion(),
       open: openOptions(o),
-      onProgress: (d, t) => say?.(`layers read: ${d}/${t}`),
+      onProgress: meter?.layer,
+      onBytes: meter?.onBytes,
     });
     await writeHtmlReport(o.output, data);
     endProgress(o.quiet);

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
-import { CheckFailed } from "../errors.js";
-import { slim } from "../slim/slim.js";
+import { CheckFailed, InputError } from "../errors.js";
+import { slim, type Granularity } from "../slim/slim.js";
 import { renderSlimText } from "../report/slim-text.js";
 import { slimDocument } from "../slim/slim-schema.js";
 import { addImageOptions, printJson, toolVersion } from "./common.js";
@@ -11,6 +11,11 @@ import { probesFromFlags, probeTimeoutsFromFlags, type ProbeFlags } from "../pro
 import { splitArgs } from "../probe/probes-file.js";
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+function granularityFlag(v: string | undefined): Granularity | undefined {
+  if (v === undefined || v === "package" || v === "file") return v;
+  throw new InputError(`--granularity ${v}: expected file or package`);
+}
 
 export function registerSlim(program: Command): void {
   const cmd = program
@@ -25,6 +30,7 @@ export function registerSlim(program: Command): void {
     .option("--exclude <glob>", "drop kept paths matching this glob (repeatable)", collect)
     .option("--keep-shell", "keep /bin/sh and what it needs")
     .option("--cmd <command>", "what to run instead of the image's Entrypoint + Cmd")
+    .option("--granularity <file|package>", "package (default): keep whole the packages the program reaches (Node.js, Python, …); file: only the files reached")
     .option("--list", "list every kept path with its reasons")
     .option("--report <file>", "also write an HTML report: before and after, what was removed, why each kept file stays")
     .option("--json", "print one JSON document (schemas/slim.schema.json): kept paths with reasons, removed bytes, verification")
@@ -39,13 +45,14 @@ Examples:
   imgdiet slim app:1 --probes probes.yaml --include /app/templates --json`,
     );
   addProbeOptions(addImageOptions(cmd)).action(
-    async (ref: string, o: ProbeFlags & { output?: string; staticOnly?: boolean; verify: boolean; strict?: boolean; include?: string[]; exclude?: string[]; keepShell?: boolean; cmd?: string; list?: boolean; json?: boolean; report?: string }) => {
+    async (ref: string, o: ProbeFlags & { output?: string; staticOnly?: boolean; verify: boolean; strict?: boolean; include?: string[]; exclude?: string[]; keepShell?: boolean; cmd?: string; list?: boolean; json?: boolean; report?: string; granularity?: string }) => {
+      const granularity = granularityFlag(o.granularity);
       if (o.report) await checkReportPath(o.report);
       const { timeoutMs, readyTimeoutMs } = probeTimeoutsFromFlags(o);
       const probes = await probesFromFlags(o);
       const r = await slim(ref, {
         output: o.output, probes, staticOnly: o.staticOnly, verify: o.verify, strict: o.strict, include: o.include,
-        exclude: o.exclude, keepShell: o.keepShell, cmd: o.cmd ? splitArgs(o.cmd) : undefined, timeoutMs, readyTimeoutMs,
+        exclude: o.exclude, keepShell: o.keepShell, shadow: o.shadow, granularity, cmd: o.cmd ? splitArgs(o.cmd) : undefined, timeoutMs, readyTimeoutMs,
         onLog: o.json ? undefined : (l) => process.stderr.write(`${l}\n`),
       });
       if (o.json) printJson(slimDocument(r));

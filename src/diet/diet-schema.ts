@@ -8,6 +8,7 @@ export const DIET_SCHEMA_VERSION = 1;
 
 /** A fresh schema at each use, so the generated JSON Schema inlines it instead of pointing into a sibling. */
 const bytes = (): z.ZodNumber => z.number().int().nonnegative();
+const count = bytes;
 
 export const leaderboardRowSchema = z
   .object({
@@ -21,6 +22,7 @@ export const leaderboardRowSchema = z
     verified: z.boolean(),
     firstDifference: z.string().optional(),
     probes: z.array(z.object({ name: z.string(), passed: z.boolean(), difference: z.string().optional() }).strict()).optional(),
+    shadow: z.object({ ran: count(), passed: count() }).strict().optional().describe("Shadow probes run on this candidate and how many it answered as the original does."),
     reason: z.string().optional().describe("Why there is no candidate (skipped, not applicable, failed)."),
     notes: z.array(z.string()),
     seconds: z.number().nonnegative().describe("Wall time of the strategy (building and verifying), seconds."),
@@ -36,6 +38,11 @@ export const dietResultSchema = z
     name: z.string(),
     original: z.object({ image: z.string(), size: bytes() }).strict(),
     probes: z.array(z.string()).describe("Probe names."),
+    shadow: z
+      .object({ derived: count(), nondeterministic: count(), originalFails: count() })
+      .strict()
+      .optional()
+      .describe("Shadow probes derived from the given ones; dropped because the original answered them differently on two runs, or fails them. Absent with --no-shadow."),
     leaderboard: z.array(leaderboardRowSchema).describe("Ranked: verified smallest first, then the rest."),
     winner: z.object({ strategy: z.string(), image: z.string(), size: bytes(), reduction: z.number().nonnegative() }).strict().optional(),
     dietDockerfile: z.string().optional().describe("The rewritten Dockerfile the multi-stage strategy left next to the original (when it verified)."),

@@ -2,20 +2,19 @@
  * `imgdiet diet`: build the original, try every strategy, verify each candidate against the original
  * with the same probes, rank them, tag the smallest verified one, and remove everything else.
  *
- * The original's probe results are taken once (they are also the proof that the original passes its
- * own probes) and every candidate is verified against them by `verifyImages` (probe/verify.ts), without
- * running the original again for each candidate.
+ * The original's answers are established once (probe/baseline.ts: the given probes and their shadow
+ * probes, twice; that is also the proof the original passes its own probes) and every candidate is
+ * verified against them by `verifyImages` (probe/verify.ts), without running the original again.
  */
 import { readFile, rm, stat } from "node:fs/promises";
 import { basename, isAbsolute, resolve } from "node:path";
-import { CheckFailed, InputError } from "../errors.js";
+import { InputError } from "../errors.js";
 import { connectEngine, type Engine } from "../engine/index.js";
-import type { Probe, ProbeResult, ProbeRunOptions } from "../probe/types.js";
-import { runProbe } from "../probe/run.js";
+import type { Probe, ProbeRunOptions } from "../probe/types.js";
+import { establishBaseline, type ShadowDrops } from "../probe/baseline.js";
 import { copy } from "../image/open.js";
 import { parseReference } from "../image/reference.js";
 import { defaultProbes } from "../probe/probes-file.js";
-import { failureOf } from "../probe/compare.js";
 import { verifyImages } from "../probe/verify.js";
 import { loadDietConfig, STRATEGY_NAMES, type StrategyName } from "./config.js";
 import { makeRow, pickWinner, rankRows, type LeaderboardRow, type RowInput } from "./leaderboard.js";
@@ -63,6 +62,8 @@ export interface DietOptions {
   keepCandidates?: boolean;
   /** Verification also compares stderr. */
   strict?: boolean;
+  /** Shadow probes (probe/shadow.ts) in every verification and in slim's trace (default true). */
+  shadow?: boolean;
   /** Run only these strategies (default: all, or the config file's list). */
   strategies?: StrategyName[];
   /** Progress, one line each. */
@@ -77,6 +78,8 @@ export interface DietResult {
   name: string;
   original: { image: string; size: number };
   probes: string[];
+  /** Shadow probes derived from them, and how many were dropped; absent with --no-shadow. Each row says how many ran and passed. */
+  shadow?: ShadowDrops;
   /** Ranked: verified smallest first, then the rest. */
   leaderboard: LeaderboardRow[];
   winner?: { strategy: string; image: string; size: number; reduction: number };
@@ -99,22 +102,6 @@ export function imageNameFrom(text: string): string {
 
 function looksLikePath(t: string): boolean {
   return t === "." || t === ".." || t.startsWith("/") || t.startsWith("./") || t.startsWith("../") || t.startsWith("~");
-}
-
-function firstLine(s: string): string {
-  return s.split("\n").find((l) => l.trim())?.trim() ?? "";
-}
-
-/** Why a probe result shows the original cannot run at all: no result, or the shell could not start it. */
-function originalFailure(r: ProbeResult, probe: Probe): string | undefined {
-  const f = failureOf(r, probe);
-  if (f) return f;
-  if (probe.kind === "command" && r.exitCode !== null && (r.exitCode === 126 || r.exitCode === 127 || r.exitCode >= 128)) {
-    const err = firstLine(r.stderr);
-    const what = r.exitCode >= 128 ? `killed by signal ${r.exitCode - 128}` : r.exitCode === 127 ? "command not found" : "cannot execute";
-    return `exit code ${r.exitCode} (${what})${err ? `: ${JSON.stringify(err)}` : ""}`;
-  }
-  return undefined;
 }
 
 async function resolveSource(o: DietOptions): Promise<{ mode: "dockerfile"; source: DietSource } | { mode: "image"; ref: string }> {
@@ -164,7 +151,7 @@ async function tagResult(engine: Engine, image: string, tag: string, protect: st
   }
 }
 
-/** Run the diet. Throws InputError (bad context, Dockerfile that does not build), CheckFailed (the original fails its probes). */
+/** Run the diet. Throws InputError (bad context, a Dockerfile that does not build, an original that fails its own probes or answers them differently on two runs). */
 export async function diet(o: DietOptions): Promise<DietResult> {
   const started = Date.now();
   const log = o.onLog ?? (() => undefined);
@@ -214,17 +201,11 @@ export async function diet(o: DietOptions): Promise<DietResult> {
     const probes = o.probes ?? defaultProbes(originalInfo);
     const probeRun = o.probeRun ?? {};
 
-    // The original must pass its own probes, or nothing can be verified.
-    const originalResults = new Map<string, ProbeResult>();
-    for (const probe of probes) {
-      log(`running probe "${probe.name}" on the original`);
-      const r = await runProbe(original, probe, { ...probeRun, engine });
-      const failure = originalFailure(r, probe);
-      if (failure) {
-        const err = firstLine(r.stderr);
-        throw new CheckFailed(`the original fails its own probes: probe "${probe.name}": ${failure}${err && !failure.includes(err) ? ` (stderr: ${JSON.stringify(err)})` : ""}`);
-      }
-      originalResults.set(probe.name, r);
+    // The original must pass its own probes (twice, the same way), or nothing can be verified.
+    const baseline = await establishBaseline(original, probes, { ...probeRun, engine, strict: o.strict ?? false, shadow: o.shadow, onLog: log });
+    if (baseline.shadow) {
+      const b = baseline.shadow;
+      log(`shadow probes: ${b.derived} derived, ${b.nondeterministic} dropped as non-deterministic, ${b.originalFails} dropped as the original fails them`);
     }
 
     // Stale candidates of an earlier run under the same name.
@@ -245,14 +226,15 @@ export async function diet(o: DietOptions): Promise<DietResult> {
       originalSize,
       ...(src.mode === "dockerfile" ? { source: src.source } : {}),
       probes,
-      originalResults,
+      originalResults: baseline.results,
+      shadow: o.shadow !== false,
       config,
       upx: o.upx ?? process.env.IMGDIET_UPX ?? config.upx,
       max: o.max ?? false,
       strict: o.strict ?? false,
       probeRun,
       candidateRef,
-      verify: (image, l) => verifyImages(original, image, probes, { ...probeRun, engine, originalResults, strict: o.strict ?? false, onLog: l }),
+      verify: (image, l) => verifyImages(original, image, probes, { ...probeRun, engine, baseline, strict: o.strict ?? false, onLog: l }),
       registerCandidate: (image) => void candidates.add(image),
     };
 
@@ -354,6 +336,7 @@ export async function diet(o: DietOptions): Promise<DietResult> {
       name,
       original: { image: original, size: originalSize },
       probes: probes.map((p) => p.name),
+      ...(baseline.shadow ? { shadow: baseline.shadow } : {}),
       leaderboard: rankRows(rows),
       ...(winnerInfo ? { winner: winnerInfo } : {}),
       ...(dietDockerfile ? { dietDockerfile } : {}),

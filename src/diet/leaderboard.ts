@@ -30,6 +30,8 @@ export interface LeaderboardRow {
   verified: boolean;
   firstDifference?: string;
   probes?: ProbeVerdictSummary[];
+  /** Shadow probes run on this candidate and how many it answered as the original does. */
+  shadow?: { ran: number; passed: number };
   /** Why there is no candidate (skipped, not applicable, failed). */
   reason?: string;
   notes: string[];
@@ -76,6 +78,7 @@ export function makeRow(input: RowInput, originalSize: number): LeaderboardRow {
     verified,
     ...(input.verify?.firstDifference ? { firstDifference: input.verify.firstDifference } : {}),
     ...(input.verify ? { probes: input.verify.probes.map((p) => ({ name: p.name, passed: p.passed, ...(p.difference ? { difference: p.difference } : {}) })) } : {}),
+    ...(input.verify?.shadow ? { shadow: { ran: input.verify.shadow.ran, passed: input.verify.shadow.passed } } : {}),
     notes: input.notes ?? [],
     seconds,
     winner: false,

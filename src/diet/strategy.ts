@@ -49,8 +49,10 @@ export interface DietContext {
   /** Absent when the diet runs on an image rather than a Dockerfile. */
   source?: DietSource;
   probes: Probe[];
-  /** The original's result for each probe, by probe name (it passed all of them). */
+  /** The original's result for each probe and surviving shadow probe, by probe name (it passed all of them). */
   originalResults: Map<string, ProbeResult>;
+  /** Shadow probes on: slim traces them with the given probes. */
+  shadow: boolean;
   config: DietConfig;
   /** The upx binary the user gave (--upx, IMGDIET_UPX or the config file). */
   upx?: string;

@@ -14,6 +14,7 @@ import { InputError } from "../errors.js";
 import { docker } from "./client.js";
 import { holdLive, interruptedBy, stallIfInterrupted } from "./live-runs.js";
 import { LimitWatch } from "./limit-watch.js";
+import { atMost } from "./at-most.js";
 import { probeLimits, sandboxHostConfig } from "./sandbox.js";
 import { prepareTraceLog } from "./trace-log.js";
 import { TRACER_MOUNT } from "./tracer-stage.js";
@@ -339,16 +340,6 @@ export function demuxBuffer(buf: Buffer): { stdout: string; stderr: string } {
 
 function clip(s: string): string {
   return s.length > MAX_CAPTURE_BYTES ? s.slice(0, MAX_CAPTURE_BYTES) : s;
-}
-
-/** Waits for `p`, at most `ms`; the timer is cleared either way so it never holds the process open. */
-async function atMost(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function destroy(stream: NodeJS.ReadWriteStream): void {

@@ -7,7 +7,7 @@
  */
 import type Dockerode from "dockerode";
 import { InputError } from "../errors.js";
-import { parseSize } from "../inspect/check/values.js";
+import { parseSize } from "../units.js";
 import type { ContainerSpec } from "./types.js";
 
 /**

@@ -16,10 +16,9 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
-import { access, chmod, copyFile, mkdtemp, open, rm, symlink } from "node:fs/promises";
+import { chmod, copyFile, mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import type { ReadStream } from "node:tty";
 import { promisify } from "node:util";
@@ -29,7 +28,8 @@ import { EnvironmentError, InputError } from "../errors.js";
 import { ociArchitecture } from "../image/platform.js";
 import { currentEngineAddress, docker, inspectImage } from "./client.js";
 import { ContainerFiles } from "./container-files.js";
-import { elfInterpreter } from "./elf-interp.js";
+import { atMost } from "./at-most.js";
+import { findOnPath, hostElfInterpreter, isExecutable } from "./host-program.js";
 import type { EngineImage } from "./types.js";
 
 const run = promisify(execFile);
@@ -69,26 +69,6 @@ export function assertLocalEngine(address: EngineAddress): void {
   );
 }
 
-async function isExecutable(p: string): Promise<boolean> {
-  try {
-    await access(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function readHead(path: string, bytes: number): Promise<Buffer> {
-  const fh = await open(path, "r");
-  try {
-    const buf = Buffer.alloc(bytes);
-    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
 const INSTALL_HINT = "install Debian's busybox-static (apt-get install busybox-static) or set IMGDIET_BUSYBOX to a static busybox";
 
 /** The host's busybox ($IMGDIET_BUSYBOX, else PATH, /bin, /usr/bin); it must be static to run in any image. */
@@ -98,16 +78,11 @@ export async function findBusybox(env: NodeJS.ProcessEnv = process.env): Promise
     if (!(await isExecutable(env.IMGDIET_BUSYBOX))) throw new EnvironmentError(`IMGDIET_BUSYBOX is not an executable file: ${env.IMGDIET_BUSYBOX}; ${INSTALL_HINT}`);
     found = env.IMGDIET_BUSYBOX;
   } else {
-    for (const d of [...(env.PATH ?? "").split(delimiter).filter(Boolean), "/bin", "/usr/bin"]) {
-      if (await isExecutable(join(d, "busybox"))) {
-        found = join(d, "busybox");
-        break;
-      }
-    }
+    found = await findOnPath("busybox", env, ["/bin", "/usr/bin"]);
   }
   if (!found) throw new EnvironmentError(`imgdiet shell needs a static busybox on this host and none was found: ${INSTALL_HINT}`);
   // A dynamic busybox would need the host's libc inside the image, which scratch images lack.
-  if (elfInterpreter(await readHead(found, 64 * 1024)) !== null) {
+  if ((await hostElfInterpreter(found)) !== null) {
     throw new EnvironmentError(`${found} is not a statically linked ELF executable: ${INSTALL_HINT}`);
   }
   return found;
@@ -202,16 +177,6 @@ export function sessionPath(env: readonly string[] | null | undefined, mount: st
 export async function shellPreflight(): Promise<string> {
   assertLocalEngine(currentEngineAddress());
   return findBusybox();
-}
-
-/** Waits for `p`, at most `ms`; the timer never holds the process open. */
-async function atMost(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**

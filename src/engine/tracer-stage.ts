@@ -5,13 +5,12 @@
  * from the image (no libc, no shell) is needed and nothing in the image is changed.
  */
 import { execFile } from "node:child_process";
-import { access, chmod, copyFile, mkdir, mkdtemp, open, rm } from "node:fs/promises";
-import { constants } from "node:fs";
+import { chmod, copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, delimiter, join } from "node:path";
+import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { EnvironmentError } from "../errors.js";
-import { elfInterpreter } from "./elf-interp.js";
+import { findOnPath, hostElfInterpreter, isExecutable } from "./host-program.js";
 import { holdLive, interruptedBy, stallIfInterrupted } from "./live-runs.js";
 
 const run = promisify(execFile);
@@ -27,40 +26,17 @@ export interface StagedTracer {
   cleanup(): Promise<void>;
 }
 
-async function isExecutable(p: string): Promise<boolean> {
-  try {
-    await access(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The host's strace: $IMGDIET_STRACE, else the first `strace` on PATH (or in /usr/bin, /usr/sbin, /bin). */
 export async function findStrace(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   if (env.IMGDIET_STRACE) {
     if (await isExecutable(env.IMGDIET_STRACE)) return env.IMGDIET_STRACE;
     throw new EnvironmentError(`IMGDIET_STRACE is not an executable file: ${env.IMGDIET_STRACE}`);
   }
-  const dirs = [...(env.PATH ?? "").split(delimiter).filter(Boolean), "/usr/bin", "/usr/sbin", "/bin"];
-  for (const d of dirs) {
-    const p = join(d, "strace");
-    if (await isExecutable(p)) return p;
-  }
+  const found = await findOnPath("strace", env, ["/usr/bin", "/usr/sbin", "/bin"]);
+  if (found) return found;
   throw new EnvironmentError(
     "tracing probes needs strace on this host and none was found: install it (apt-get install strace) or set IMGDIET_STRACE",
   );
-}
-
-async function readHead(path: string, bytes: number): Promise<Buffer> {
-  const fh = await open(path, "r");
-  try {
-    const buf = Buffer.alloc(bytes);
-    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
 }
 
 /** Shared libraries of `binary` as the loader resolves them: [soname, host path]. */
@@ -82,8 +58,7 @@ export async function sharedLibraries(loader: string, binary: string): Promise<A
 
 export async function stageTracer(): Promise<StagedTracer> {
   const strace = await findStrace();
-  const head = await readHead(strace, 64 * 1024);
-  const interp = elfInterpreter(head);
+  const interp = await hostElfInterpreter(strace);
   if (interp === undefined) throw new EnvironmentError(`${strace} is not an ELF executable this tool can stage`);
 
   const dir = await mkdtemp(join(tmpdir(), "imgdiet-tracer-"));

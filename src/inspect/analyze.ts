@@ -14,13 +14,15 @@ export interface AnalyzeOptions {
   /** How many largest files and directories to list (default 10). */
   top?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Progress: uncompressed layer bytes as they are read. */
+  onBytes?: (bytes: number) => void;
 }
 
 const EXAMPLES = 5;
 
 /** What analyze needs of an image: every layer's entries and ELF sniffs, read once. */
-export function scanForAnalysis(image: Image, opts: Pick<AnalyzeOptions, "onProgress"> = {}): Promise<ImageScan> {
-  return scan(image, { elf: "sniff", onLayer: opts.onProgress });
+export function scanForAnalysis(image: Image, opts: Pick<AnalyzeOptions, "onProgress" | "onBytes"> = {}): Promise<ImageScan> {
+  return scan(image, { elf: "sniff", onLayer: opts.onProgress, onBytes: opts.onBytes });
 }
 
 /** Explain an image's size: per layer, waste, classes of content and findings. */

@@ -5,13 +5,20 @@ import type { ImageDiff } from "./diff-schema.js";
 
 export interface DiffImagesOptions extends DiffOptions {
   onProgress?: (which: "a" | "b", done: number, total: number) => void;
+  /** Progress: uncompressed layer bytes as they are read. */
+  onBytes?: (bytes: number) => void;
   /** Shared by both scans; pass one in to see (or extend) what was reused. */
   layerCache?: LayerCache;
 }
 
 /** What diff needs of an image: entries with content digests and ELF sniffs (for content classes). */
-export function scanForDiff(image: Image, layerCache: LayerCache, onLayer?: (done: number, total: number) => void): Promise<ImageScan> {
-  return scan(image, { digests: true, elf: "sniff", layerCache, onLayer });
+export function scanForDiff(
+  image: Image,
+  layerCache: LayerCache,
+  onLayer?: (done: number, total: number) => void,
+  onBytes?: (bytes: number) => void,
+): Promise<ImageScan> {
+  return scan(image, { digests: true, elf: "sniff", layerCache, onLayer, onBytes });
 }
 
 /**
@@ -20,7 +27,7 @@ export function scanForDiff(image: Image, layerCache: LayerCache, onLayer?: (don
  */
 export async function diffImages(a: Image, b: Image, opts: DiffImagesOptions = {}): Promise<ImageDiff> {
   const cache = opts.layerCache ?? new LayerCache();
-  const sa = await scanForDiff(a, cache, (d, t) => opts.onProgress?.("a", d, t));
-  const sb = await scanForDiff(b, cache, (d, t) => opts.onProgress?.("b", d, t));
+  const sa = await scanForDiff(a, cache, (d, t) => opts.onProgress?.("a", d, t), opts.onBytes);
+  const sb = await scanForDiff(b, cache, (d, t) => opts.onProgress?.("b", d, t), opts.onBytes);
   return diffScans(sa, sb, opts);
 }

@@ -18,4 +18,13 @@ describe("compareResults", () => {
   it("reports a candidate timeout", () => {
     expect(compareResults(p, res({}), res({ timedOut: true, exitCode: null, error: "timed out after 30s" }))).toBe("the candidate fails: timed out after 30s");
   });
+  it("reads Allow as a set of methods and a media type without case or spacing, but sees a real difference", () => {
+    const h: Probe = { kind: "http", name: "h", method: "OPTIONS", port: 80, path: "/" };
+    const answer = (headers: Record<string, string>) => res({ exitCode: null, http: { status: 200, body: "", headers } });
+    const a = answer({ allow: "OPTIONS, HEAD, GET", "content-type": "text/html; charset=utf-8" });
+    expect(compareResults(h, a, answer({ allow: "GET,OPTIONS, HEAD", "content-type": "text/html;charset=UTF-8" }))).toBeUndefined();
+    expect(compareResults(h, a, answer({ allow: "OPTIONS, GET", "content-type": "text/html; charset=utf-8" }))).toBe(
+      'HTTP header allow differs: original "OPTIONS, HEAD, GET", candidate "OPTIONS, GET"',
+    );
+  });
 });

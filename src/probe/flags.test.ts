@@ -11,7 +11,42 @@ describe("probe flags", () => {
     expect(parseHttpProbe('post 9000/api {"a": 1}')).toMatchObject({ method: "POST", port: 9000, path: "/api", body: '{"a": 1}' });
     expect(parseHttpProbe("80")).toMatchObject({ port: 80, path: "/" });
     expect(() => parseHttpProbe("70000/")).toThrow(InputError);
-    expect(() => parseHttpProbe("nope")).toThrow(/expected \[METHOD\] PORT\/PATH \[BODY\]/);
+    expect(() => parseHttpProbe("nope")).toThrow(/expected \[METHOD\] \[https:\/\/\]PORT\[\/PATH\] \[-H 'Name: value'\]\.\.\. \[BODY\]/);
+  });
+
+  it("reads https://, -H headers (one shell word each) and the body after them", () => {
+    expect(parseHttpProbe(`POST https://8443/api -H 'X-Token: a b' -H "Accept: text/plain" {"a": 1}`)).toEqual({
+      kind: "http",
+      name: "POST /api on port 8443 (https)",
+      method: "POST",
+      port: 8443,
+      path: "/api",
+      scheme: "https",
+      headers: { "X-Token": "a b", Accept: "text/plain" },
+      body: '{"a": 1}',
+    });
+    expect(parseHttpProbe("http://8080/x -H Host:example.com")).toMatchObject({ scheme: "http", headers: { Host: "example.com" } });
+    // -H only counts before the body: a body that merely contains "-H" is sent as written.
+    expect(parseHttpProbe("POST 8080/ text -H 'a: b'")).toMatchObject({ body: "text -H 'a: b'" });
+    expect(parseHttpProbe("POST 8080/")).not.toHaveProperty("body");
+  });
+
+  it("refuses a header without a colon, a bad header name, a -H without a value: one line, InputError", () => {
+    const bad = (s: string) => {
+      try {
+        parseHttpProbe(s);
+      } catch (e) {
+        expect(e).toBeInstanceOf(InputError);
+        expect((e as Error).message).not.toContain("\n");
+        return (e as Error).message;
+      }
+      throw new Error(`accepted ${s}`);
+    };
+    expect(bad("8080/ -H 'X-Token abc'")).toBe(`--http-probe "8080/ -H 'X-Token abc'": header "X-Token abc" has no colon: write -H 'Name: value'`);
+    expect(bad("8080/ -H 'Bad Name: x'")).toMatch(/"Bad Name" is not a header name/);
+    expect(bad("8080/ -H")).toMatch(/expected \[METHOD\]|-H needs a header/);
+    expect(bad("8080/ -H 'X: y")).toMatch(/unterminated ' quote/);
+    expect(bad("ftp://8080/")).toMatch(/expected/);
   });
 
   it("builds probes from every flag, with unique names", async () => {

@@ -5,6 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { InputError } from "../errors.js";
+import { tokenizeShell } from "../dockerfile/shell-words.js";
+import { parseHeaderLine } from "./headers.js";
 import { generatedName, loadProbesFile, splitArgs } from "./probes-file.js";
 import type { Probe, ProbeRunOptions } from "./types.js";
 
@@ -16,6 +18,8 @@ export interface ProbeFlags {
   probes?: string;
   probeTimeout?: string;
   readyTimeout?: string;
+  /** false with --no-shadow: no derived probes (shadow.ts). */
+  shadow?: boolean;
 }
 
 /** `--probe-timeout 5` / `2.5` seconds → milliseconds. */
@@ -33,13 +37,45 @@ export function probeTimeoutsFromFlags(o: ProbeFlags): ProbeRunOptions {
   return { ...(timeoutMs ? { timeoutMs } : {}), ...(readyTimeoutMs ? { readyTimeoutMs } : {}) };
 }
 
-/** `[METHOD] PORT/PATH [BODY]` → an HTTP probe. */
+const HTTP_SYNTAX = "[METHOD] [https://]PORT[/PATH] [-H 'Name: value']... [BODY]";
+/** `-H` then its word (after spaces, or a quote right away), at the start of what follows PORT/PATH. */
+const HEADER_FLAG = /^-H(?:\s+|(?=['"])|$)/;
+
+/**
+ * `[METHOD] [https://]PORT[/PATH] [-H 'Name: value']... [BODY]` → an HTTP probe. Each `-H` takes one
+ * shell word (quote it when the value has spaces); the body is the rest of the text, as written.
+ */
 export function parseHttpProbe(spec: string): Probe {
-  const m = /^\s*(?:([A-Za-z]+)\s+)?(\d{1,5})(\/\S*)?(?:\s+([\s\S]*))?$/.exec(spec);
-  if (!m) throw new InputError(`--http-probe ${JSON.stringify(spec)}: expected [METHOD] PORT/PATH [BODY]`);
-  const port = Number(m[2]);
-  if (port < 1 || port > 65535) throw new InputError(`--http-probe ${JSON.stringify(spec)}: bad port`);
-  const p: Probe = { kind: "http", name: "", method: (m[1] ?? "GET").toUpperCase(), port, path: m[3] ?? "/", ...(m[4] ? { body: m[4] } : {}) };
+  const bad = (why: string) => new InputError(`--http-probe ${JSON.stringify(spec)}: ${why}`);
+  const m = /^\s*(?:([A-Za-z]+)\s+)?(?:(https?):\/\/)?(\d{1,5})(\/\S*)?(?:\s+([\s\S]*))?$/.exec(spec);
+  if (!m) throw bad(`expected ${HTTP_SYNTAX}`);
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) throw bad("bad port");
+  const headers: Record<string, string> = {};
+  let rest = m[5] ?? "";
+  for (let h = HEADER_FLAG.exec(rest); h; h = HEADER_FLAG.exec(rest)) {
+    const after = rest.slice(h[0].length);
+    const word = tokenizeShell(after)[0];
+    if (!word || word.kind !== "word" || !after.startsWith(word.raw)) throw bad("-H needs a header: -H 'Name: value'");
+    if (word.unterminated) throw bad(`-H: unterminated ${word.unterminated} quote`);
+    try {
+      const [name, value] = parseHeaderLine(word.value);
+      headers[name] = value;
+    } catch (e) {
+      throw bad((e as Error).message);
+    }
+    rest = after.slice(word.raw.length).replace(/^\s+/, "");
+  }
+  const p: Probe = {
+    kind: "http",
+    name: "",
+    method: (m[1] ?? "GET").toUpperCase(),
+    port,
+    path: m[4] ?? "/",
+    ...(rest ? { body: rest } : {}),
+    ...(Object.keys(headers).length ? { headers } : {}),
+    ...(m[2] ? { scheme: m[2] as "http" | "https" } : {}),
+  };
   return { ...p, name: generatedName(p) };
 }
 

@@ -7,6 +7,7 @@
  *     - name: version
  *       args: ["--version"]            # or a string: "--version"
  *     - http: { port: 8080, path: /healthz }
+ *     - http: { method: POST, port: 8443, scheme: https, path: /api, body: '{"a":1}', headers: { X-Token: t } }
  */
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
@@ -15,6 +16,7 @@ import { InputError } from "../errors.js";
 import type { ContainerConfig } from "../image/types.js";
 import type { Probe } from "./types.js";
 import { splitArgs } from "../dockerfile/shell-words.js";
+import { headerProblem } from "./headers.js";
 
 const httpSchema = z
   .object({
@@ -22,7 +24,16 @@ const httpSchema = z
     port: z.number().int().min(1).max(65535),
     path: z.string().startsWith("/", "must start with /"),
     body: z.string().optional(),
-    headers: z.record(z.string()).optional(),
+    headers: z
+      .record(z.string())
+      .superRefine((h, ctx) => {
+        for (const [name, value] of Object.entries(h)) {
+          const problem = headerProblem(name, value);
+          if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: problem, path: [name] });
+        }
+      })
+      .optional(),
+    scheme: z.enum(["http", "https"]).optional(),
   })
   .strict();
 
@@ -59,7 +70,7 @@ function shortText(s: string, max = 24): string {
 }
 
 export function generatedName(p: Probe): string {
-  if (p.kind === "http") return `${p.method} ${p.path} on port ${p.port}`;
+  if (p.kind === "http") return `${p.method} ${p.path} on port ${p.port}${p.scheme === "https" ? " (https)" : ""}`;
   const parts: string[] = [];
   if (p.args && p.args.length > 0) parts.push(p.args.join(" "));
   if (p.stdin !== undefined) {
@@ -80,6 +91,7 @@ function toProbe(raw: RawProbe, where: string): Probe {
       path: h.path,
       ...(h.body !== undefined ? { body: h.body } : {}),
       ...(h.headers ? { headers: h.headers } : {}),
+      ...(h.scheme ? { scheme: h.scheme } : {}),
     };
   }
   let args: string[] | undefined;
@@ -149,12 +161,32 @@ export async function loadProbesFile(path: string): Promise<Probe[]> {
  * exit, so running it as a command probe could only time out and would verify nothing.)
  */
 export function defaultProbes(imageConfig: { config?: ContainerConfig }): Probe[] {
-  const ports = Object.keys(imageConfig.config?.ExposedPorts ?? {})
+  const ports = exposedTcpPorts(imageConfig.config);
+  if (ports.length === 0) return [{ kind: "command", name: "default command", stdin: "" }];
+  return ports.map((port) => ({ kind: "http", name: `GET / on port ${port}`, method: "GET", port, path: "/" }));
+}
+
+/** The TCP ports an image config EXPOSEs, sorted. */
+export function exposedTcpPorts(config: ContainerConfig | undefined): number[] {
+  return Object.keys(config?.ExposedPorts ?? {})
     .map((k) => /^(\d+)(?:\/(tcp|udp|sctp))?$/.exec(k))
     .filter((m): m is RegExpExecArray => m !== null && (m[2] ?? "tcp") === "tcp")
     .map((m) => Number(m[1]))
     .filter((p, i, all) => p > 0 && p < 65536 && all.indexOf(p) === i)
     .sort((a, b) => a - b);
-  if (ports.length === 0) return [{ kind: "command", name: "default command", stdin: "" }];
-  return ports.map((port) => ({ kind: "http", name: `GET / on port ${port}`, method: "GET", port, path: "/" }));
+}
+
+/**
+ * An HTTP probe on a port the image does not EXPOSE is a mistake (a typo, the wrong image): refused
+ * before anything runs. An image that exposes no port at all is not checked — many images never
+ * declare EXPOSE, and `docker run -p` publishes any port regardless.
+ */
+export function checkExposedPorts(probes: readonly Probe[], config: ContainerConfig | undefined, image: string): void {
+  const exposed = exposedTcpPorts(config);
+  if (exposed.length === 0) return;
+  for (const p of probes) {
+    if (p.kind === "http" && !exposed.includes(p.port)) {
+      throw new InputError(`probe "${p.name}": ${image} does not expose port ${p.port} (it exposes ${exposed.join(", ")})`);
+    }
+  }
 }

@@ -101,7 +101,7 @@ describe("runProbe: command", () => {
 describe("runProbe: http", () => {
   it("waits for the port and records status and body", async () => {
     const ok = await runProbe(WEB, { kind: "http", name: "index", method: "GET", port: 8080, path: "/index.html" });
-    expect(ok.http).toEqual({ status: 200, body: "hello from scratch\n" });
+    expect(ok.http).toMatchObject({ status: 200, body: "hello from scratch\n", headers: { "content-type": "text/html" } });
     expect(ok.error).toBeUndefined();
     const missing = await runProbe(WEB, { kind: "http", name: "404", method: "GET", port: 8080, path: "/nope" });
     expect(missing.http?.status).toBe(404);

@@ -5,7 +5,8 @@
  */
 import { EnvironmentError } from "../errors.js";
 import { currentEngine, type Engine, type TraceCapture } from "../engine/index.js";
-import { runProbe } from "./run.js";
+import { checkExposedPorts } from "./probes-file.js";
+import { probeUnits, runUnit, unitLabel } from "./run.js";
 import type { Probe, ProbeResult, ProbeRunOptions } from "./types.js";
 
 export interface TraceOptions extends ProbeRunOptions {
@@ -16,9 +17,9 @@ export interface TraceOptions extends ProbeRunOptions {
 }
 
 export interface TraceResult {
-  /** The probes' results, as observed under the tracer. */
+  /** The probes' results, as observed under the tracer (in the order the probes ran: see run.ts probeUnits). */
   results: ProbeResult[];
-  /** Absolute path → names of the probes that reached it. */
+  /** Absolute path → names of the probes that reached it ("shadow probes on port N" for the HTTP shadow probes of a port). */
   accessed: Map<string, Set<string>>;
   /** Programs executed (as requested, absolute) → names of the probes that ran them. */
   executed: Map<string, Set<string>>;
@@ -46,33 +47,39 @@ export async function traceProbes(image: string, probes: readonly Probe[], opts:
   const executed = new Map<string, Set<string>>();
   const users = { uids: new Set<number>(), gids: new Set<number>() };
   try {
-    for (const probe of probes) {
-      const args = probe.kind === "command" && probe.args && probe.args.length > 0 ? probe.args : undefined;
+    // checkExposedPorts: a probe on a port the image does not expose is refused before anything runs.
+    checkExposedPorts(probes, info.config, image);
+    for (const unit of probeUnits(probes)) {
+      const first = unit[0]!;
+      const label = unitLabel(unit);
+      const args = first.kind === "command" && first.args && first.args.length > 0 ? first.args : undefined;
       const program = [...entrypoint, ...(args ?? cmd)];
       if (program.length === 0) {
-        results.push({ probe: probe.name, exitCode: null, stdout: "", stderr: "", timedOut: false, error: "the image has no command to run" });
+        for (const p of unit) results.push({ probe: p.name, exitCode: null, stdout: "", stderr: "", timedOut: false, error: "the image has no command to run" });
         continue;
       }
-      opts.onLog?.(`tracing probe "${probe.name}"`);
+      opts.onLog?.(`tracing probe "${label}"`);
       const launch = await tracer.launch(program, initialCwd);
       try {
         let seen: TraceCapture | undefined;
-        const result = await runProbe(image, probe, {
+        const unitResults = await runUnit(image, unit, {
           engine,
           timeoutMs: opts.timeoutMs,
           readyTimeoutMs: opts.readyTimeoutMs,
           launch: { ...launch, afterExit: async (container) => void (seen = await launch.collect(container)) },
         });
-        if (result.error && tracer.cannotRun(result.error)) {
+        const error = unitResults.find((r) => r.error)?.error;
+        if (error && tracer.cannotRun(error)) {
           throw new EnvironmentError(
-            `the engine cannot run the tracer staged in ${tracer.dir}: tracing needs an engine on this host that can bind-mount its files (${result.error})`,
+            `the engine cannot run the tracer staged in ${tracer.dir}: tracing needs an engine on this host that can bind-mount its files (${error})`,
           );
         }
-        for (const p of seen?.accessed ?? []) addTo(accessed, p, probe.name);
-        for (const p of seen?.executed ?? []) addTo(executed, p, probe.name);
+        // The shadow probes of a port share one traced container: what it touched is theirs together.
+        for (const p of seen?.accessed ?? []) addTo(accessed, p, label);
+        for (const p of seen?.executed ?? []) addTo(executed, p, label);
         for (const id of seen?.uids ?? []) users.uids.add(id);
         for (const id of seen?.gids ?? []) users.gids.add(id);
-        results.push(result);
+        results.push(...unitResults);
       } finally {
         await launch.dispose();
       }

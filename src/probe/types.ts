@@ -3,10 +3,20 @@
  * diet (verify) and the probes file parser.
  */
 
+/** What a shadow probe was derived from (shadow.ts): the given probe and the variant's name. */
+export interface ShadowOrigin {
+  /** The given probe's name. */
+  of: string;
+  /** The variant, e.g. "unknown path", "HEAD", "--help". */
+  variant: string;
+}
+
 /** Run the image like `docker run IMG [args]`, feed `stdin` (then close it). */
 export interface CommandProbe {
   kind: "command";
   name: string;
+  /** Set on probes imgdiet derived itself (shadow.ts), absent on the ones the user gave. */
+  shadow?: ShadowOrigin;
   /** Replace the image's Cmd (the Entrypoint stays), like `docker run IMG args…`. */
   args?: string[];
   /** Written to the program's stdin, which is then closed. Absent means empty stdin. */
@@ -17,11 +27,15 @@ export interface CommandProbe {
 export interface HttpProbe {
   kind: "http";
   name: string;
+  shadow?: ShadowOrigin;
   method: string;
   port: number;
   path: string;
   body?: string;
+  /** Sent as given, over the defaults (http.ts: Host, User-Agent, Accept, Accept-Encoding, Content-Type). */
   headers?: Record<string, string>;
+  /** "https": TLS (any certificate accepted); "http": plain; absent: plain, or TLS when the port answers only that. */
+  scheme?: "http" | "https";
 }
 
 export type Probe = CommandProbe | HttpProbe;
@@ -34,10 +48,20 @@ export interface ProbeResult {
   stdout: string;
   stderr: string;
   /** HTTP probes that got an answer. */
-  http?: { status: number; body: string };
+  http?: HttpResult;
   timedOut: boolean;
   /** Why the probe could not produce a result (cannot start, port never answered, …). */
   error?: string;
+}
+
+/** An HTTP answer as a client sees it: the body decoded (gzip, br, deflate), and the headers that matter to clients. */
+export interface HttpResult {
+  status: number;
+  body: string;
+  /** Content-Type, Location (redirects are recorded, not followed), Allow, Content-Encoding as sent; lower-case names. */
+  headers?: Record<string, string>;
+  /** True when the port spoke TLS. */
+  tls?: boolean;
 }
 
 export interface ProbeRunOptions {

@@ -3,6 +3,7 @@ import type { DietResult } from "../diet/diet.js";
 import type { LeaderboardRow } from "../diet/leaderboard.js";
 import { humanSize, table, truncate } from "../units.js";
 import { scoreBand, type Band } from "./score-band.js";
+import { shadowLine } from "./shadow-text.js";
 
 function times(x: number): string {
   return x >= 100 ? `${Math.round(x)}×` : `${x.toFixed(1)}×`;
@@ -22,6 +23,7 @@ export function renderLeaderboardText(r: DietResult): string {
   out.push(`imgdiet diet ${what}`);
   out.push(`original  ${r.original.image}  ${humanSize(r.original.size)}  ${bandText(scoreBand(r.original.size))}`);
   out.push(`probes    ${r.probes.join(" · ")}`);
+  if (r.shadow) out.push(`          ${shadowLine(r.shadow)}; every candidate runs the rest`);
   out.push("");
   const rows: string[][] = [];
   const details: string[] = [];
@@ -38,15 +40,16 @@ export function renderLeaderboardText(r: DietResult): string {
         times(row.reduction ?? 0),
         band ? `${band.score} % (${band.label})` : "",
         row.verified ? "✓" : "✗",
+        row.shadow ? `${row.shadow.passed}/${row.shadow.ran}` : "",
         time,
       ]);
       if (!row.verified && row.firstDifference) details.push(`  ✗ ${strategyLabel(row)}: ${row.firstDifference}`);
     } else {
-      rows.push(["-", strategyLabel(row), row.status, "", "", "", "", time]);
+      rows.push(["-", strategyLabel(row), row.status, "", "", "", "", "", time]);
       details.push(`  ${strategyLabel(row)}: ${row.status}: ${truncate(row.reason ?? "", 240)}`);
     }
   }
-  out.push(table(["#", "strategy", "image", "size", "smaller", "band", "verified", "time"], rows));
+  out.push(table(["#", "strategy", "image", "size", "smaller", "band", "verified", "shadow", "time"], rows));
   if (details.length) out.push("", ...details);
   out.push("");
   if (r.winner) {

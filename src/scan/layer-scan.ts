@@ -43,6 +43,8 @@ export interface LayerScanOptions {
    * verified uncompressed tar is spooled to a temporary file as it is read.
    */
   content?: boolean;
+  /** Progress: called with the size of every piece of uncompressed layer tar as it is read. */
+  onBytes?: (bytes: number) => void;
 }
 
 /** One layer as read: its entries and the facts of the files whose content was read. */
@@ -124,6 +126,7 @@ export async function readLayer(
       bytes = file ? { file: file.path, start: file.start } : { file: join(contentDir!, `${index}.tar`), start: 0 };
       chunks = file ? tar : spooling(tar, bytes.file);
     } else chunks = elfFull ? await layer.uncompressed() : await layerTarChunks(layer);
+    if (opts.onBytes) chunks = counted(chunks, opts.onBytes);
     for await (const e of readTar(chunks, `layer ${index} (${layer.descriptor.digest})`)) {
       if (e.unsafe) {
         unsafe.push(e.rawPath);
@@ -191,4 +194,12 @@ async function readContent(
     entry.digest = "sha256:" + hash.digest("hex");
   }
   return facts;
+}
+
+/** The same chunks, each one's size told to `onBytes` as it passes (a lent chunk is not kept). */
+async function* counted(chunks: AsyncIterable<Buffer>, onBytes: (bytes: number) => void): AsyncGenerator<Buffer> {
+  for await (const c of chunks) {
+    onBytes(c.length);
+    yield c;
+  }
 }

@@ -3,6 +3,7 @@ import type { FileView } from "../elf/file-view.js";
 import type { FileTree } from "../fs/file-tree.js";
 import type { ContainerConfig } from "../image/types.js";
 import { shellWords, type RunCommand } from "./command.js";
+import { keepProgram } from "./keep-program.js";
 import { ProgramClosureWalk } from "./program-closure.js";
 import type { FileFacts } from "../scan/scan.js";
 import type { Selection } from "./selection.js";
@@ -48,30 +49,8 @@ export async function addStaticNeeds(
   const factsOf = treeFacts(tree, facts);
   const walk = new ProgramClosureWalk(view, factsOf, cmd);
 
-  const program = async (name: string, reason: string, quiet = false): Promise<void> => {
-    for (const step of await walk.walk(name, reason)) {
-      switch (step.kind) {
-        case "not-found":
-          if (!quiet || step.reason !== reason) notes.push(`program ${step.name} (${step.reason}) is not in the image`);
-          break;
-        case "program": {
-          sel.add(step.path, step.reason);
-          const f = factsOf(step.real);
-          if (f?.elf) keptElves.push(f);
-          break;
-        }
-        case "file": {
-          // The closure's paths are canonical already (links by their own path): keep them as they are.
-          sel.addExact(step.path, step.reason);
-          const lf = factsOf(step.path);
-          if (lf) keptElves.push(lf);
-          break;
-        }
-        case "missing":
-          missing.push(step.missing);
-      }
-    }
-  };
+  const program = (name: string, reason: string, quiet = false): Promise<void> =>
+    keepProgram(sel, walk, factsOf, name, reason, { notes, missing, keptElves }, quiet);
 
   await program(cmd.argv[0]!, "entrypoint");
   if (cmd.shellScript !== undefined) {
@@ -116,5 +95,8 @@ export async function addStaticNeeds(
 
   if (cmd.workdir !== "/") sel.add(cmd.workdir, "WorkingDir");
   for (const v of Object.keys(config?.Volumes ?? {})) sel.add(v, "declared VOLUME");
+  // The temporary directories themselves, never their content: programs create files there (mkdtemp,
+  // tempfile) on paths no probe may reach, and an image without /tmp fails them. Zero bytes kept.
+  for (const d of ["/tmp", "/var/tmp"]) sel.add(d, "temporary directory (kept empty): programs create files there");
   return { notes, missing };
 }

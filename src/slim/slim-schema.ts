@@ -28,8 +28,34 @@ export const slimResultSchema = z
       .strict(),
     notes: z.array(z.string()),
     missingLibraries: z.array(z.object({ name: z.string(), neededBy: z.string() }).strict()),
-    probes: z.array(probeResultSchema).describe("The traced probes' results on the original."),
+    probes: z.array(probeResultSchema).describe("The traced probes' results on the original: the given probes, then their shadow probes."),
     verify: verifyReportSchema.optional(),
+    granularity: z.enum(["package", "file"]).describe("package: packages of interpreted runtimes the program reaches are kept whole; file: only the files reached."),
+    packages: z
+      .array(
+        z
+          .object({
+            runtime: z.enum(["node", "python", "ruby", "php"]),
+            name: z.string(),
+            path: z.string().describe("The package directory (or module file), absolute."),
+            reason: z.string(),
+            addedFiles: count().describe("Files kept only because the package is kept whole (file granularity would drop them)."),
+            addedBytes: count(),
+          })
+          .strict(),
+      )
+      .describe("Packages kept whole, with what that added over file granularity."),
+    coverage: z
+      .object({
+        appFiles: count().describe("The application's own regular files: from ADD/COPY layers outside package and system directories, and source modules in its directory."),
+        appBytes: count(),
+        unreached: z
+          .array(z.object({ path: z.string(), bytes: count() }).strict())
+          .describe("Own files that neither the trace nor the static closure reached: a route or command no probe exercised."),
+        unreachedBytes: count(),
+        keptByDefault: z.boolean().describe("Whether the unreached own files were kept anyway (the default)."),
+      })
+      .strict(),
   })
   .strict();
 

@@ -8,7 +8,8 @@ import { parentsOf } from "../image/mutate/index.js";
 import { connectEngine, currentEngine } from "../engine/index.js";
 import type { Probe, ProbeResult } from "../probe/types.js";
 import { traceProbes, type TraceResult } from "../probe/trace.js";
-import { defaultProbes } from "../probe/probes-file.js";
+import { checkExposedPorts, defaultProbes } from "../probe/probes-file.js";
+import { deriveShadows } from "../probe/shadow.js";
 import { failureOf } from "../probe/compare.js";
 import { verifyImages, type VerifyReport } from "../probe/verify.js";
 import { engineLayerSize } from "../inspect/layer-size.js";
@@ -16,6 +17,9 @@ import { assembleSelection } from "./assemble.js";
 import { auditSelection, type SlimAudit } from "./audit.js";
 import { runCommand } from "./command.js";
 import { addStaticNeeds, type RuntimeFacts } from "./needs.js";
+import { addPackageClosure, type KeptPackage } from "./packages/index.js";
+import { packageContext } from "./package-context.js";
+import { addAppFiles, appOwnFiles, type CoverageReport } from "./coverage.js";
 import { scan } from "../scan/scan.js";
 import { Selection } from "./selection.js";
 import { treeFileView } from "./tree-view.js";
@@ -32,6 +36,8 @@ export interface SlimOptions {
   include?: string[];
   exclude?: string[];
   keepShell?: boolean;
+  /** Keep the application's own files that neither the trace nor the static closure reached (default true; coverage.ts). */
+  keepAppFiles?: boolean;
   /** Run this instead of the image's Entrypoint + Cmd for the static closure. */
   cmd?: string[];
   strict?: boolean;
@@ -39,6 +45,13 @@ export interface SlimOptions {
   timeoutMs?: number;
   /** HTTP probes: how long to wait for the port to answer (default 30 s). */
   readyTimeoutMs?: number;
+  /**
+   * "package" (default): a package of an interpreted runtime that the trace or the static closure
+   * reaches is kept whole, with what its code statically needs. "file": only the files reached.
+   */
+  granularity?: Granularity;
+  /** Shadow probes (probe/shadow.ts): traced with the given ones and verified (default true). */
+  shadow?: boolean;
   onLog?: (line: string) => void;
   /**
    * The source image, already opened (library API): read instead of opening `source`, which then
@@ -46,6 +59,8 @@ export interface SlimOptions {
    */
   image?: Image;
 }
+
+export type Granularity = "package" | "file";
 
 export interface SlimResult extends SlimAudit {
   source: string;
@@ -62,6 +77,11 @@ export interface SlimResult extends SlimAudit {
   missingLibraries: { name: string; neededBy: string }[];
   probes: ProbeResult[];
   verify?: VerifyReport;
+  granularity: Granularity;
+  /** Packages kept whole (granularity "package"), with what that added over file granularity. */
+  packages: KeptPackage[];
+  /** The application's own files, and those neither the trace nor the static closure reached (kept by default). */
+  coverage: CoverageReport;
 }
 
 /** The name the engine knows a reference by, when it is a daemon reference. */
@@ -108,14 +128,21 @@ export async function slim(source: string, opts: SlimOptions = {}): Promise<Slim
   // once the image is read and loaded into the engine, still alongside the scan.
   const sourceName = daemonNameOf(srcRef);
   let probes: Probe[] = [];
+  // The shadow probes run under the trace too, so the files their answers need (a 404 page) are kept.
+  let shadows: Probe[] = [];
   let tracing: Promise<TraceResult> | undefined;
   const startTrace = (name: string, chosen: Probe[]): Promise<TraceResult> => {
     probes = chosen;
-    log(`tracing ${probes.length} probe(s)`);
-    return traceProbes(name, probes, { onLog: log, timeoutMs: opts.timeoutMs, readyTimeoutMs: opts.readyTimeoutMs });
+    shadows = opts.shadow === false ? [] : deriveShadows(probes);
+    log(`tracing ${probes.length} probe(s) and ${shadows.length} shadow probe(s)`);
+    const traced = traceProbes(name, [...probes, ...shadows], { onLog: log, timeoutMs: opts.timeoutMs, readyTimeoutMs: opts.readyTimeoutMs });
+    // It may fail (a port the image does not expose) before slim awaits it, while the image is still being read.
+    traced.catch(() => undefined);
+    return traced;
   };
   if (!staticOnly && sourceName) {
     const info = await currentEngine().images.inspect(sourceName);
+    checkExposedPorts(opts.probes ?? [], info.config, sourceName); // a typo in a port is told before the image is read
     tracing = startTrace(sourceName, opts.probes ?? defaultProbes(info));
   }
   let image: Image;
@@ -156,8 +183,10 @@ export async function slim(source: string, opts: SlimOptions = {}): Promise<Slim
       // A probe the original fails under the tracer tells nothing about what it needs: stop before
       // writing anything. The image and probes given are the problem (bad input, exit 2), and the
       // diet strategy reports an InputError as a failed strategy rather than a failed run.
-      probes.forEach((p, i) => {
-        const failure = results[i] ? failureOf(results[i]!, p) : "no result";
+      // Only the given probes: a shadow probe the original fails is dropped at verification, not fatal.
+      probes.forEach((p) => {
+        const r = results.find((x) => x.probe === p.name);
+        const failure = r ? failureOf(r, p) : "no result";
         if (failure) {
           throw new InputError(`the original image fails probe "${p.name}" (traced): ${failure}; nothing was written`);
         }
@@ -170,6 +199,11 @@ export async function slim(source: string, opts: SlimOptions = {}): Promise<Slim
       runtime.users = trace.users;
     }
     const { notes, missing } = await addStaticNeeds(sel, tree, view, facts, cmd, image.config.config, { keepShell: opts.keepShell }, runtime);
+    const granularity = opts.granularity ?? "package";
+    // The app's own files are kept by default (coverage.ts): the package rules follow their imports too.
+    const appFiles = appOwnFiles(tree, image.config, cmd);
+    const packages = granularity === "package" ? await addPackageClosure({ ...packageContext(sel, tree, view, facts, cmd, scanned.value.content, { notes, missing, keptElves: [] }), appFiles }) : [];
+    const coverage = addAppFiles(sel, tree, appFiles, { keep: opts.keepAppFiles });
     for (const inc of opts.include ?? []) {
       if (!sel.add(inc, `--include ${inc}`, { recursive: true })) throw new InputError(`--include ${inc}: no such path in the image`);
     }
@@ -194,8 +228,10 @@ export async function slim(source: string, opts: SlimOptions = {}): Promise<Slim
       cleanups.push(cand.cleanup);
       candidate = cand.name;
       log(`verifying the slim image against ${original}`);
+      // The trace was the original's first run: it runs once more to drop answers that change between runs.
       verify = await verifyImages(original, cand.name, probes, {
         strict: opts.strict, onLog: log, timeoutMs: opts.timeoutMs, readyTimeoutMs: opts.readyTimeoutMs,
+        shadow: opts.shadow, shadows, firstRun: new Map(results.map((r) => [r.probe, r])),
       });
     }
     let written = false;
@@ -207,7 +243,7 @@ export async function slim(source: string, opts: SlimOptions = {}): Promise<Slim
       written = true;
     } else log(`not writing ${output}: the slim image does not verify`);
     return {
-      source, output, written, imageId: slimImage.manifest.config.digest, originalSize, size, notes, missingLibraries: missing,
+      source, output, written, imageId: slimImage.manifest.config.digest, originalSize, size, notes, missingLibraries: missing, granularity, packages, coverage,
       probes: results, verify, ...audit,
     };
   } finally {

@@ -14,7 +14,7 @@ export const slim: IndependentStrategy = {
   async run(ctx: DietContext, log): Promise<Outcome> {
     const image = ctx.candidateRef("slim");
     try {
-      const r = await slimImage(`docker-daemon:${ctx.original}`, { output: `docker-daemon:${image}`, probes: ctx.probes, ...ctx.probeRun, verify: false, onLog: log });
+      const r = await slimImage(`docker-daemon:${ctx.original}`, { output: `docker-daemon:${image}`, probes: ctx.probes, shadow: ctx.shadow, ...ctx.probeRun, verify: false, onLog: log });
       ctx.registerCandidate(image);
       const notes = [`kept ${r.kept.length} paths, removed ${r.removed.files} files (${humanSize(r.removed.bytes)})`, ...r.notes];
       return { kind: "candidate", image, notes };

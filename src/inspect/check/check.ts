@@ -14,16 +14,18 @@ export interface CheckOptions {
   /** The opened baseline image (thresholds.baseline), to measure growth against. */
   baseline?: Image;
   onProgress?: (what: string, done: number, total: number) => void;
+  /** Progress: uncompressed layer bytes as they are read. */
+  onBytes?: (bytes: number) => void;
 }
 
 export async function check(image: Image, thresholds: Thresholds, opts: CheckOptions = {}): Promise<CheckReport> {
   const layerCache = new LayerCache();
-  const scanned = await scan(image, { elf: "sniff", layerCache, onLayer: (d, t) => opts.onProgress?.("image", d, t) });
+  const scanned = await scan(image, { elf: "sniff", layerCache, onLayer: (d, t) => opts.onProgress?.("image", d, t), onBytes: opts.onBytes });
   const a = analyzeScan(scanned);
   let baseline: BaselineMeasure | undefined;
   if (opts.baseline) {
     // The same options as the image's scan, so that the layers they share come from the cache.
-    const b = await scan(opts.baseline, { elf: "sniff", layerCache, onLayer: (d, t) => opts.onProgress?.("baseline", d, t) });
+    const b = await scan(opts.baseline, { elf: "sniff", layerCache, onLayer: (d, t) => opts.onProgress?.("baseline", d, t), onBytes: opts.onBytes });
     const size = b.layers.reduce((s, l) => s + engineLayerSize(l.entries), 0);
     const growthBytes = a.size - size;
     baseline = {

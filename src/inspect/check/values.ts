@@ -1,34 +1,18 @@
 /**
- * Threshold values as people write them, in flags and config files. Sizes follow dive (which uses
- * go-humanize's ParseBytes), so a `.dive-ci` reads the same here: `20MB` is 20·1000² bytes, `20MiB`
- * 20·1024², a bare number is bytes, case does not matter. Ratios are dive's 0..1 (`0.95`) or a
+ * Threshold values as people write them, in flags and config files. Sizes are units.ts's parseSize
+ * (dive's reading, so a `.dive-ci` reads the same here). Ratios are dive's 0..1 (`0.95`) or a
  * percentage (`95%`). Each parser names the key it read in its error: one line, exit 2.
  */
 import { InputError } from "../../errors.js";
+import { parseSize } from "../../units.js";
 
-const UNITS: Record<string, number> = { "": 1, b: 1 };
-["k", "m", "g", "t", "p", "e"].forEach((p, i) => {
-  UNITS[p] = UNITS[p + "b"] = 1000 ** (i + 1);
-  UNITS[p + "i"] = UNITS[p + "ib"] = 1024 ** (i + 1);
-});
+export { parseSize };
 
 /** The words that turn a rule off, as dive reads them. */
 export function isDisabled(value: string | number | boolean): boolean {
   if (value === false) return true;
   const s = String(value).trim().toLowerCase();
   return s === "" || s === "disabled" || s === "off" || s === "false";
-}
-
-/** Bytes from `20MB`, `1.5GiB`, `1,000,000` or a plain number; `key` names the setting in the error. */
-export function parseSize(value: string | number, key: string): number {
-  if (typeof value === "number") {
-    if (Number.isFinite(value) && value >= 0) return Math.floor(value);
-  } else {
-    const m = /^\s*([0-9][0-9,]*(?:\.[0-9]*)?|\.[0-9]+)\s*([a-zA-Z]*)\s*$/.exec(value);
-    const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
-    if (m && unit !== undefined) return Math.floor(Number(m[1]!.replaceAll(",", "")) * unit);
-  }
-  throw new InputError(`${key}: ${JSON.stringify(value)} is not a size (write bytes, or a number with kB, MB, GB, KiB, MiB, GiB)`);
 }
 
 /** A ratio in 0..1 from `0.95` or `95%`; `key` names the setting in the error. */

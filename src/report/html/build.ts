@@ -24,6 +24,7 @@ export interface HtmlReportOptions {
   treemap?: TreemapOptions;
   open?: OpenOptions;
   onProgress?: (done: number, total: number) => void;
+  onBytes?: (bytes: number) => void;
 }
 
 /** The report of one analysed image; `scanned` is the scan `analysis` was made from. */
@@ -35,7 +36,7 @@ export function analysisReport(scanned: ImageScan, analysis: Analysis, opts: Htm
 async function withAnalysis<T>(ref: string, opts: HtmlReportOptions, use: (s: ImageScan, a: Analysis) => T): Promise<T> {
   const image = await open(ref, opts.open ?? {});
   try {
-    const scanned = await scanForAnalysis(image, { onProgress: opts.onProgress });
+    const scanned = await scanForAnalysis(image, { onProgress: opts.onProgress, onBytes: opts.onBytes });
     return use(scanned, analyzeScan(scanned));
   } finally {
     await image.close();

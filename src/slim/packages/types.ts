@@ -25,6 +25,11 @@ export interface PackageContext {
   keepElf(path: string, reason: string): Promise<void>;
   /** One-line notes for the slim report. */
   notes: string[];
+  /**
+   * The application's own files (slim/coverage.ts appOwnFiles), when known: they are kept by default
+   * whether reached or not, so what their code imports is needed too (Python rules scan them).
+   */
+  appFiles?: readonly string[];
 }
 
 /** One package kept whole. */
