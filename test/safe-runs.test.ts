@@ -143,7 +143,8 @@ describe("misbehaving images", () => {
     expect(forked).toBeLessThan(512);
 
     const bomb = await runProbe(UNTRUSTED, bash("bomb", "f() { f | f; }; f"), { timeoutMs: 5_000 });
-    expect(bomb).toMatchObject({ exitCode: null, timedOut: true, error: "timed out after 5s" });
+    // The probe's result names the limit as well as the timeout.
+    expect(bomb).toMatchObject({ exitCode: null, timedOut: true, error: "timed out after 5s: reached the process limit (512)" });
 
     // The engine's handle names the limit that stalled it.
     const c = await engine.containers.create({ image: UNTRUSTED, cmd: ["bash", "-c", "f() { f | f; }; f"], stdin: true });
