@@ -44,3 +44,6 @@ export { LayerCache } from "./scan/scan.js";
 export { imageReport, analysisReport, slimReport, dietReport, writeHtmlReport, type HtmlReportOptions } from "./report/html/build.js";
 export { runShell, type ShellOptions } from "./engine/shell-session.js";
 export { parseSize } from "./units.js";
+export { REWRITERS } from "./dockerfile/rewrite/index.js";
+export type { Rewriter, RewriteContext, RuntimeEvidence } from "./dockerfile/rewrite/registry.js";
+export { runtimeEvidence } from "./diet/runtime-evidence.js";

@@ -7,7 +7,7 @@ import { fmt, plainRow } from "../lib.js";
 
 export const title = "sizes: slim on real stacks (vs docker-slim's published ratios) and the examples/hash diet";
 export const description =
-  "Recorded by `node bench/slim-stacks.mjs` and `node bench/diet.mjs` (sizes exactly as `docker images` reports them). " +
+  "Recorded by `node bench/slim-stacks.mjs`, `node bench/diet.mjs` and `node bench/rewrite-stacks.mjs` (sizes exactly as `docker images` reports them). " +
   "Peer figures are docker-slim's published results for the same stack, not re-measured here (Docker Hub is unreachable).";
 
 function load(root, name) {
@@ -35,5 +35,18 @@ export default async function recorded(ctx) {
     rows.push(plainRow(`diet examples/hash: ${row.strategy}`, row.bytes ? `${row.size} (${row.bytes} B, ${row.reduction}× smaller), ${row.seconds} s` : row.status, `original ${d.original.size}`, row.reduction ? String(row.reduction) : "—", target, pass, row.reason));
   }
   rows.push(plainRow("diet examples/hash: whole run wall time", `${d.wallSeconds} s`, "—", "—", "≤ 90 s", d.wallSeconds <= 90));
+  // Issue 10: multi-stage (rewrite) and slim per stack, from node bench/rewrite-stacks.mjs.
+  for (const s of existsSync(join(ctx.root, "bench", "rewrite-results.json")) ? load(ctx.root, "rewrite-results.json").stacks : []) {
+    if (s.error) {
+      rows.push(plainRow(`rewrite ${s.stack}: diet multi-stage,slim`, s.error, "—", "—", "a verified winner", false));
+      continue;
+    }
+    const size = (r) => (r.bytes !== undefined ? `${fmt.bytes(r.bytes)}${r.verified ? "" : ` (${r.status})`}` : r.status);
+    const measured = `original ${fmt.bytes(s.original.bytes)}, rewrite ${size(s.rewrite)}, slim ${size(s.slim)}; winner ${s.winner ?? "none"}, ${s.seconds} s`;
+    const program = s.program ? `program files ${fmt.bytes(s.program.programBytes)} (on ${s.program.finalBase})` : "—";
+    const target = s.program ? `verified winner; rewrite ≤ ${s.program.target} × program files` : "verified winner";
+    const pass = s.winner !== null && (s.program ? s.program.pass : true);
+    rows.push(plainRow(`rewrite ${s.stack}: diet multi-stage,slim`, measured, program, s.program ? String(s.program.ratio) : "—", target, pass, s.rewrite.reason));
+  }
   return rows;
 }

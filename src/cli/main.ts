@@ -11,6 +11,7 @@ import { registerCheck } from "./check.js";
 import { registerDiff } from "./diff.js";
 import { registerReport } from "./report.js";
 import { registerShell } from "./shell.js";
+import { registerRewrite } from "./rewrite.js";
 
 const program = new Command();
 program
@@ -31,6 +32,7 @@ registerCheck(program);
 registerDiff(program);
 registerReport(program);
 registerShell(program);
+registerRewrite(program);
 
 const debug = process.argv.includes("--debug");
 try {

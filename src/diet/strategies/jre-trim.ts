@@ -13,21 +13,17 @@
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, posix } from "node:path";
+import { join } from "node:path";
 import { InputError } from "../../errors.js";
 import { CannotStart, type Engine } from "../../engine/index.js";
 import { humanSize } from "../../units.js";
 import { runCommand } from "../../slim/command.js";
 import { slim as slimImage } from "../../slim/slim.js";
 import { cleanBuild, type DietContext, type IndependentStrategy, type Outcome } from "../strategy.js";
-import { javaLaunch, type JavaLaunch } from "./java-launch.js";
+import { javaLaunch } from "../../dockerfile/rewrite/java-launch.js";
+import { CHOOSE_STRIP, JLINK_SIZE_OPTIONS, SERVICE_MODULES, applicationCode } from "../../dockerfile/rewrite/java-modules.js";
 
-/**
- * Added when the JDK has them: TLS with elliptic curves (a provider, never imported), extended
- * charsets and the zip file system (providers too), and sun.misc.Unsafe (used reflectively by many
- * libraries). Small next to the modules a program names.
- */
-export const SERVICE_MODULES = ["jdk.crypto.ec", "jdk.charsets", "jdk.zipfs", "jdk.unsupported"];
+export { SERVICE_MODULES, applicationCode } from "../../dockerfile/rewrite/java-modules.js";
 
 /** Where the runtime is linked inside the build stage. */
 const RUNTIME_DIR = "/imgdiet-jre";
@@ -108,20 +104,9 @@ mods=$("$jh/bin/jdeps" --ignore-missing-deps --print-module-deps --multi-release
 set +f; unset IFS
 echo "imgdiet-modules=$mods"
 [ -n "$extra" ] && mods="$mods,$extra"
-# --strip-debug also strips native symbols with objcopy, which a JDK image seldom has.
-strip=--strip-java-debug-attributes
-command -v objcopy >/dev/null 2>&1 && strip=--strip-debug
-"$jh/bin/jlink" --add-modules "$mods" "$strip" --no-man-pages --no-header-files --compress=2 --output ${RUNTIME_DIR}
+${CHOOSE_STRIP}
+"$jh/bin/jlink" --add-modules "$mods" "$strip" ${JLINK_SIZE_OPTIONS.join(" ")} --output ${RUNTIME_DIR}
 `;
-
-/** What jdeps is given: the `-jar` and every jar beside it, or the class path. */
-export function applicationCode(launch: JavaLaunch): string[] {
-  if (launch.jar) {
-    const dir = posix.dirname(launch.jar);
-    return [launch.jar, ...(dir === "/" ? [] : [`tree:${dir}`])];
-  }
-  return launch.classPath;
-}
 
 const json = (words: string[]) => JSON.stringify(words);
 

@@ -10,8 +10,9 @@
 import { randomBytes } from "node:crypto";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { InputError } from "../../errors.js";
-import { rewriteMultiStage } from "../../dockerfile/rewrite/index.js";
+import { ImgdietError, InputError } from "../../errors.js";
+import { rewriteMultiStage, type RuntimeEvidence } from "../../dockerfile/rewrite/index.js";
+import { runtimeEvidence } from "../runtime-evidence.js";
 import { cleanBuild, type DietContext, type IndependentStrategy, type Outcome } from "../strategy.js";
 
 export const DIET_MARKER = "# Written by `imgdiet diet` (multi-stage strategy) from";
@@ -50,8 +51,23 @@ export const multiStage: IndependentStrategy = {
   async run(ctx: DietContext, log): Promise<Outcome> {
     const src = ctx.source;
     if (!src) return { kind: "not-applicable", reason: "no Dockerfile: the diet runs on an image" };
-    const rewrite = await rewriteMultiStage({ dockerfileText: src.dockerfileText, contextDir: src.contextDir });
-    if (!rewrite.applicable) return { kind: "not-applicable", reason: rewrite.reason };
+    let traceFailure: string | undefined;
+    // Only a rewriter that learns from the built original (Rewriter.needsRuntime) makes the diet trace it.
+    const runtime = async (): Promise<RuntimeEvidence | undefined> => {
+      log(`tracing the original ${ctx.original} under the probes: the rewrite keeps what the program used`);
+      try {
+        return await runtimeEvidence(ctx.engine, ctx.original, ctx.probes, { shadow: ctx.shadow, ...ctx.probeRun, onLog: log });
+      } catch (e) {
+        if (!(e instanceof ImgdietError)) throw e;
+        traceFailure = e.message;
+        return undefined;
+      }
+    };
+    const rewrite = await rewriteMultiStage({ dockerfileText: src.dockerfileText, contextDir: src.contextDir, runtime });
+    if (!rewrite.applicable) {
+      const reason = traceFailure ? `${rewrite.reason} (tracing the original failed: ${traceFailure})` : rewrite.reason;
+      return { kind: "not-applicable", reason };
+    }
     const path = dietDockerfilePath(src.dockerfile);
     const text = `${DIET_MARKER} ${basename(src.dockerfile)}; edit the original and run the diet again rather than editing this.\n${rewrite.dockerfile}`;
     try {

@@ -30,7 +30,8 @@ const SIGNALS: LanguageSignals[] = [
   { language: "dotnet", command: /(^|[\s;&|"'/])dotnet(\s|$|")/, base: /(^|\/)dotnet\//, files: /^.+\.(csproj|fsproj|sln)$/ },
 ];
 
-export async function detectLanguage(stage: Stage, contextDir: string): Promise<LanguageGuess | null> {
+/** `contextFiles: false` judges from the Dockerfile alone: a source file in the context says nothing about what the image runs. */
+export async function detectLanguage(stage: Stage, contextDir: string, { contextFiles = true } = {}): Promise<LanguageGuess | null> {
   const runs = stage.instructions.filter((i) => ["RUN", "CMD", "ENTRYPOINT"].includes(i.keyword));
   for (const signals of SIGNALS) {
     const hit = runs.find((i) => signals.command.test(i.command?.exec?.join(" ") ?? i.body));
@@ -38,6 +39,7 @@ export async function detectLanguage(stage: Stage, contextDir: string): Promise<
   }
   const base = stage.base.toLowerCase();
   for (const signals of SIGNALS) if (signals.base.test(base)) return { language: signals.language, evidence: `base image ${stage.base}` };
+  if (!contextFiles) return null;
   const names = await readdir(contextDir).catch(() => [] as string[]);
   for (const signals of SIGNALS) {
     const file = names.find((n) => signals.files.test(n));
@@ -46,8 +48,8 @@ export async function detectLanguage(stage: Stage, contextDir: string): Promise<
   return null;
 }
 
-/** Why the multi-stage rewrite does not apply to a language it does not rebuild. */
-export function unsupportedReason(guess: LanguageGuess): string {
+/** Why the multi-stage rewrite does not apply to a language it does not rebuild; `supported` lists those it does. */
+export function unsupportedReason(guess: LanguageGuess, supported: readonly string[] = ["go"]): string {
   const interpreted = (what: string) => `${guess.language}: interpreted (${what}), no binary to build; the slim strategy covers it (${guess.evidence})`;
   switch (guess.language) {
     case "python":
@@ -62,6 +64,6 @@ export function unsupportedReason(guess: LanguageGuess): string {
     case "dotnet":
       return `dotnet: runs on the .NET runtime, no native binary to build here; the slim strategy covers it (${guess.evidence})`;
     default:
-      return `${guess.language}: compiled, but the multi-stage rewrite only knows how to rebuild Go so far (${guess.evidence})`;
+      return `${guess.language}: compiled, but the multi-stage rewrite only knows how to rebuild ${supported.join(", ")} so far (${guess.evidence})`;
   }
 }

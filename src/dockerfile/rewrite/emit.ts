@@ -1,5 +1,6 @@
 /** Writing Dockerfile text: `# why` comments, the user's comments, instructions, exec-form arrays. */
-import type { Instruction } from "../parse.js";
+import type { Dockerfile, Instruction } from "../parse.js";
+import type { Step } from "../stages.js";
 
 /** An exec-form JSON array as Docker reads it, e.g. `["/hash", "-v"]`. */
 export function execForm(argv: string[]): string {
@@ -46,4 +47,37 @@ export class DockerfileWriter {
     const text = this.lines.join("\n").replace(/\n+$/, "");
     return `${text}\n`;
   }
+}
+
+/** Everything before the rewritten stage, as the user wrote it: parser directives, global ARGs, earlier stages. */
+export function writePreamble(w: DockerfileWriter, df: Dockerfile): void {
+  for (const d of df.directives) w.line(`# ${d.name}=${d.value}`);
+  for (const arg of df.globalArgs) w.original(arg);
+  for (const earlier of df.stages.slice(0, -1)) {
+    w.blank().original(earlier.from);
+    earlier.instructions.forEach((i) => w.original(i));
+  }
+}
+
+/** The name of the build stage: `build`, unless a stage of the original already has it. */
+export function builderName(df: Dockerfile): string {
+  return df.stages.some((s) => s.name === "build") ? "imgdiet-build" : "build";
+}
+
+/** The parts of one RUN line (continued with the escape character by DockerfileWriter.line). */
+export function runLine(parts: string[]): string[] {
+  return parts.map((p, i) => (i === 0 ? `RUN ${p}` : p));
+}
+
+/** The last instruction with this keyword among a stage's steps (the one Docker uses for CMD, USER, …). */
+export function lastOf(steps: readonly Step[], keyword: string): Instruction | undefined {
+  return steps.filter((s) => s.instruction.keyword === keyword).at(-1)?.instruction;
+}
+
+/** An ENV line for the final stage: the runtime variables only (not the toolchain's), or null when none are left. */
+export function runtimeEnv(instruction: Instruction, isBuildVariable: (name: string) => boolean): string | null {
+  const kept = instruction.properties.filter((p) => !isBuildVariable(p.name));
+  if (kept.length === instruction.properties.length) return instruction.raw.replace(/^[ \t]+/, "");
+  if (kept.length === 0 || kept.some((p) => p.raw === "")) return null;
+  return `ENV ${kept.map((p) => p.raw).join(" ")}`;
 }

@@ -1,14 +1,17 @@
 /**
- * Walks the stage that produces the image and records what a multi-stage rewrite needs to know: the
- * working directory and user at each step, what was copied from the context, every `go build` /
- * `go install` / `go mod download` in RUN lines, and which command starts the program.
+ * The Go side of the stage that produces the image: on top of the shared stage walker (../stages.ts:
+ * working directory, user and ARG/ENV values at each step), records what was copied from the context,
+ * every `go build` / `go install` / `go mod download` in RUN lines, and which command starts the program.
  */
 import path from "node:path";
 import type { Instruction, Stage } from "../parse.js";
 import { quoteShellWord, splitCommands, tokenizeShell, type ShellCommand } from "../shell-words.js";
 import { whitespaceWords } from "../instruction-text.js";
+import { expandVariables, type StageInfo, type Step } from "../stages.js";
 import type { ContextCopy } from "./context-paths.js";
 import { parseGoInvocation, type GoInvocation, type Word } from "./go-command.js";
+
+export type { Step } from "../stages.js";
 
 export interface GoBuildSite {
   instruction: Instruction;
@@ -23,35 +26,25 @@ export interface GoBuildSite {
   index: number;
 }
 
-export interface Step {
-  instruction: Instruction;
-  /** Working directory when the instruction runs. */
-  cwd: string;
-  /** Effective USER when the instruction runs (null: the base image's, normally root). */
-  user: string | null;
-}
-
 export interface StageFacts {
-  steps: Step[];
+  /** The walker's steps: each instruction with the working directory, user and variables in effect. */
+  steps: readonly Step[];
   copies: ContextCopy[];
   builds: GoBuildSite[];
   /** RUN lines that download modules (`go mod download`, `go get`). */
   downloads: Instruction[];
-  /** The WORKDIR instructions set a directory (otherwise the base image's applies). */
-  workdirSet: boolean;
   /** Working directory the program starts in. */
   workdir: string;
+  /** USER the program runs as (null: the base image's, normally root). */
   user: string | null;
+  /** What the stage took over from the earlier stage it is built FROM (null when it starts from an image). */
+  inherited: StageInfo["end"] | null;
 }
 
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
 function words(values: string[]): Word[] {
   return values.map((value) => ({ value, raw: quoteShellWord(value) }));
-}
-
-function expand(text: string, vars: Map<string, string>): string {
-  return text.replace(/\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)/g, (whole, a: string | undefined, b: string | undefined) => vars.get(a ?? b ?? "") ?? whole);
 }
 
 function recordRun(step: Step, facts: StageFacts): void {
@@ -83,39 +76,29 @@ function recordRun(step: Step, facts: StageFacts): void {
   });
 }
 
-/** Records the facts of `stage`; `vars` holds the ARG defaults declared before the first FROM. */
-export function walkStage(stage: Stage, globalVars: Map<string, string>): StageFacts {
-  const facts: StageFacts = { steps: [], copies: [], builds: [], downloads: [], workdirSet: false, workdir: "/", user: null };
-  const vars = new Map(globalVars);
-  for (const instruction of stage.instructions) {
-    const step: Step = { instruction, cwd: facts.workdir, user: facts.user };
-    facts.steps.push(step);
-    switch (instruction.keyword) {
-      case "ARG":
-      case "ENV":
-        for (const p of instruction.properties) if (p.value !== null) vars.set(p.name, expand(p.value, vars));
-        break;
-      case "WORKDIR":
-        facts.workdir = path.posix.resolve(facts.workdir, expand(instruction.body, vars));
-        facts.workdirSet = true;
-        break;
-      case "USER":
-        facts.user = instruction.body;
-        break;
-      case "COPY":
-      case "ADD": {
-        if (instruction.flags.some((f) => f.name === "from") || instruction.heredocs.length > 0) break;
-        const all = instruction.json ?? whitespaceWords(instruction.body);
-        if (all.length < 2) break;
-        const dest = expand(all[all.length - 1], vars);
-        const sources = all.slice(0, -1).map((s) => expand(s, vars));
-        facts.copies.push({ sources, dest: path.posix.resolve(facts.workdir, dest), destIsDir: dest.endsWith("/") || sources.length > 1 });
-        break;
-      }
-      case "RUN":
-        recordRun(step, facts);
-        break;
-    }
+/** A COPY/ADD from the build context, with its sources and destination expanded as Docker does. */
+function contextCopy(step: Step): ContextCopy | null {
+  const { instruction, vars, cwd } = step;
+  if (instruction.flags.some((f) => f.name === "from") || instruction.heredocs.length > 0) return null;
+  const all = instruction.json ?? whitespaceWords(instruction.body);
+  if (all.length < 2) return null;
+  const dest = expandVariables(all[all.length - 1], vars);
+  const sources = all.slice(0, -1).map((s) => expandVariables(s, vars));
+  // `.` and `..` name directories even without a trailing slash (`COPY main.go .`).
+  const destIsDir = dest.endsWith("/") || /(^|\/)\.\.?$/.test(dest) || sources.length > 1;
+  return { sources, dest: path.posix.resolve(cwd, dest), destIsDir };
+}
+
+/** The Go facts of a walked stage (see walkStages); `parent` is the stage it is built FROM, if any. */
+export function goStageFacts(info: StageInfo, parent: StageInfo | null): StageFacts {
+  const inherited = parent?.end ?? null;
+  const facts: StageFacts = { steps: info.steps, copies: [], builds: [], downloads: [], workdir: info.end.cwd, user: info.end.user, inherited };
+  for (const step of info.steps) {
+    const { keyword } = step.instruction;
+    if (keyword === "COPY" || keyword === "ADD") {
+      const copy = contextCopy(step);
+      if (copy) facts.copies.push(copy);
+    } else if (keyword === "RUN") recordRun(step, facts);
   }
   return facts;
 }

@@ -157,6 +157,26 @@ describe("rewriteMultiStage — Go", () => {
     expect(finalStage(result.dockerfile).slice(-2)).toEqual(["USER 1000", 'CMD ["/app/server"]']);
   });
 
+  it("reads directories through the shared stage walker: ${X:-default} and a global ARG redeclared in the stage", async () => {
+    const result = await applicable({
+      Dockerfile: "ARG APP=/srv\nFROM golang:1.19\nARG APP\nWORKDIR ${APP}/${SUB:-api}\nCOPY go.mod main.go ./\nRUN go build -o server .\nCMD [\"./server\"]\n",
+      "go.mod": "module example.com/api\n\ngo 1.19\n",
+      "main.go": 'package main\nimport "fmt"\nfunc main() { fmt.Println() }\n',
+    });
+    expect(result.dockerfile).toContain("RUN CGO_ENABLED=0 go build -trimpath -ldflags=\"-s -w\" -o /srv/api/server .\n");
+    expect(finalStage(result.dockerfile)).toEqual(["COPY --from=build /srv/api/server /srv/api/server", "WORKDIR /srv/api", 'CMD ["/srv/api/server"]']);
+  });
+
+  it("a final stage built FROM an earlier stage starts in that stage's directory and user", async () => {
+    const result = await applicable({
+      Dockerfile: "FROM golang:1.19 AS base\nWORKDIR /w\nENV GOFLAGS=-mod=mod GREETING=\"hello there\"\nUSER 1000\nFROM base\nCOPY main.go .\nRUN go build -o app main.go\nCMD [\"./app\"]\n",
+      "main.go": 'package main\nimport "fmt"\nfunc main() { fmt.Println() }\n',
+    });
+    expect(result.dockerfile).toContain("-o /w/app main.go\n");
+    expect(result.notes.join("\n")).not.toContain("every .go file in the context was scanned");
+    expect(finalStage(result.dockerfile)).toEqual(["COPY --from=build /w/app /w/app", "ENV GREETING='hello there'", "WORKDIR /w", "USER 1000", 'CMD ["/w/app"]']);
+  });
+
   it("looks a numeric user up only when the program imports os/user", async () => {
     const result = await applicable({
       Dockerfile: "FROM golang:1.19\nWORKDIR /app\nCOPY . .\nRUN go build -o /app/who .\nUSER 1000:1000\nCMD [\"/app/who\"]\n",
@@ -313,25 +333,16 @@ describe("rewriteMultiStage — Go", () => {
 });
 
 describe("rewriteMultiStage — not applicable", () => {
-  it("python: interpreted", async () => {
-    const result = await rewrite({
-      Dockerfile: 'FROM python:3.12-slim\nCOPY . /app\nRUN pip install -r /app/requirements.txt\nCMD ["python", "/app/main.py"]\n',
-      "requirements.txt": "flask\n",
-      "main.py": "print('hi')\n",
-    });
-    expect(result).toEqual({ applicable: false, reason: expect.stringMatching(/^python: interpreted .*no binary to build; the slim strategy covers it/) });
-  });
-
-  it("node: interpreted, judged from the base image", async () => {
+  it("node: judged from the base image, but no start command the node rewriter knows", async () => {
     const result = await rewrite({ Dockerfile: "FROM node:20\nCOPY . .\nCMD [\"server.js\"]\n", "package.json": "{}" });
     expect(result.applicable).toBe(false);
-    if (!result.applicable) expect(result.reason).toMatch(/^node: interpreted.*base image node:20/);
+    if (!result.applicable) expect(result.reason).toBe("node: base image node:20, but the node rewriter does not recognise the final stage's build or start command");
   });
 
   it("no language at all", async () => {
     const result = await rewrite({ Dockerfile: "FROM debian:bookworm\nRUN echo hi\nCMD [\"cat\", \"/etc/os-release\"]\n" });
     expect(result.applicable).toBe(false);
-    if (!result.applicable) expect(result.reason).toMatch(/^no Go program found/);
+    if (!result.applicable) expect(result.reason).toMatch(/^no program this rewrite can rebuild: none of the rewriters \(go\b.*\) recognised .*base image debian:bookworm/);
   });
 
   it("Go whose start command needs a shell", async () => {

@@ -10,14 +10,16 @@
  * host lookups) as shared libraries at run time, so the image would need them anyway, and version-matched.
  */
 import path from "node:path";
-import type { Dockerfile, Instruction, Stage } from "../parse.js";
+import type { Instruction, Stage } from "../parse.js";
 import { quoteShellWord, shellFlag, type ShellCommand } from "../shell-words.js";
-import { DockerfileWriter, execForm } from "./emit.js";
+import { builderName, DockerfileWriter, execForm, runLine, runtimeEnv, writePreamble } from "./emit.js";
 import { flagValue, type GoFlag } from "./go-command.js";
 import { goNeeds, type GoNeeds } from "./go-needs.js";
 import { findGoProgram, type GoProgram } from "./go-program.js";
-import { startCommand, walkStage, type StageFacts, type StartCommand, type Step } from "./go-stage.js";
+import { goStageFacts, startCommand, type StageFacts, type StartCommand, type Step } from "./go-stage.js";
 import { CA_BUNDLE, OUT, caBundleScript, elfClosureScript, isRootUser, passwdScript } from "./runtime-files.js";
+import { detectLanguage } from "./detect-language.js";
+import type { RewriteContext, Rewriter } from "./registry.js";
 import type { RewriteResult } from "./types.js";
 
 /** Instructions that only describe how the image runs; they go to the final stage, not the builder. */
@@ -136,19 +138,11 @@ function emitBuilder(w: DockerfileWriter, ctx: Context): void {
   if (!built) tail.push(() => emitBuild(w, ctx, null));
   if (needs.accounts) {
     const accounts = needs.accounts;
-    tail.push(() => w.why(`scratch has no /etc/passwd: ${accounts.reason}; keep just that user and its groups`).line(...passwdScript(accounts.spec).map((p, i) => (i === 0 ? `RUN ${p}` : p))));
+    tail.push(() => w.why(`scratch has no /etc/passwd: ${accounts.reason}; keep just that user and its groups`).line(...runLine(passwdScript(accounts.spec))));
   }
-  if (needs.caCertificates) tail.push(() => w.why("make sure the builder has the CA bundle the final stage copies").line(...caBundleScript().map((p, i) => (i === 0 ? `RUN ${p}` : p))));
-  if (needs.cgo) tail.push(() => w.why("collect the ELF interpreter and shared libraries the cgo binary loads").line(...elfClosureScript(ctx.output).map((p, i) => (i === 0 ? `RUN ${p}` : p))));
+  if (needs.caCertificates) tail.push(() => w.why("make sure the builder has the CA bundle the final stage copies").line(...runLine(caBundleScript())));
+  if (needs.cgo) tail.push(() => w.why("collect the ELF interpreter and shared libraries the cgo binary loads").line(...runLine(elfClosureScript(ctx.output))));
   if (tail.length > 0) asRoot(w, facts.user, () => tail.forEach((emit) => emit()), false);
-}
-
-/** The ENV lines of the final stage: runtime variables only. */
-function runtimeEnv(instruction: Instruction): string | null {
-  const kept = instruction.properties.filter((p) => !BUILD_ENV.has(p.name));
-  if (kept.length === instruction.properties.length) return instruction.raw.replace(/^[ \t]+/, "");
-  if (kept.length === 0 || kept.some((p) => p.raw === "")) return null;
-  return `ENV ${kept.map((p) => p.raw).join(" ")}`;
 }
 
 function programArgv0Matches(argv0: string, ctx: Context): boolean {
@@ -165,6 +159,24 @@ function startLine(ctx: Context): { instruction: Instruction; text: string; why:
       ? `CMD as in the original, so \`docker run IMAGE args\` still replaces it${form}`
       : `ENTRYPOINT as in the original${form}`;
   return { instruction, text: `${instruction.keyword} ${execForm([ctx.binary, ...ctx.program.args])}`, why };
+}
+
+/**
+ * A stage built FROM an earlier stage runs with that stage's ENV, WORKDIR and USER; scratch starts with
+ * none of them, so they are written out (the stage's own lines, carried after these, still override them).
+ */
+function emitInherited(w: DockerfileWriter, ctx: Context): void {
+  const { inherited } = ctx.facts;
+  if (!inherited) return;
+  const own = (keyword: string) => ctx.stage.instructions.some((i) => i.keyword === keyword);
+  const lines: string[] = [];
+  const env = [...inherited.env].filter(([name]) => !BUILD_ENV.has(name));
+  if (env.length > 0) lines.push(`ENV ${env.map(([name, value]) => `${name}=${quoteShellWord(value)}`).join(" ")}`);
+  if (inherited.cwd !== "/" && !own("WORKDIR")) lines.push(`WORKDIR ${inherited.cwd}`);
+  if (inherited.user !== null && !own("USER")) lines.push(`USER ${inherited.user}`);
+  if (lines.length === 0) return;
+  w.why(`taken over from stage ${ctx.stage.base}, which the original final stage was built FROM`);
+  lines.forEach((line) => w.line(line));
 }
 
 function emitFinal(w: DockerfileWriter, ctx: Context): void {
@@ -185,7 +197,7 @@ function emitFinal(w: DockerfileWriter, ctx: Context): void {
     const { keyword } = instruction;
     if (["LABEL", "EXPOSE", "VOLUME", "STOPSIGNAL", "MAINTAINER"].includes(keyword)) metadata(instruction, instruction.raw.trim());
     else if (keyword === "ENV") {
-      const text = runtimeEnv(instruction);
+      const text = runtimeEnv(instruction, (name) => BUILD_ENV.has(name));
       if (text) metadata(instruction, text);
     } else if (keyword === "WORKDIR" && (!workdirLiteral || instruction === lastOf("WORKDIR")))
       metadata(instruction, workdirLiteral ? `WORKDIR ${facts.workdir}` : instruction.raw.trim());
@@ -216,6 +228,7 @@ function emitFinal(w: DockerfileWriter, ctx: Context): void {
   if (needs.cgo) w.why("its ELF interpreter and shared libraries, found by ldd in the builder").line(`COPY --from=${ctx.builder} ${OUT}/rootfs/ /`);
   if (needs.caCertificates) w.why(`the program imports ${needs.caCertificates}; TLS needs the CA bundle, which scratch lacks`).line(`COPY --from=${ctx.builder} ${CA_BUNDLE} ${CA_BUNDLE}`);
   if (needs.accounts) w.why("user and group entries for the user the program runs as").line(`COPY --from=${ctx.builder} ${OUT}/etc/passwd ${OUT}/etc/group /etc/`);
+  emitInherited(w, ctx);
   carried.forEach((entry, i) => {
     w.comments(entry.instruction.comments);
     const previous = carried[i - 1];
@@ -242,27 +255,20 @@ function describe(ctx: Context): void {
 }
 
 /** Rewrites a Dockerfile whose final stage builds or runs a Go program. */
-export async function rewriteGo(df: Dockerfile, contextDir: string): Promise<RewriteResult> {
-  const stage = df.stages[df.stages.length - 1];
-  const globalVars = new Map(df.globalArgs.flatMap((a) => a.properties.flatMap((p) => (p.value === null ? [] : [[p.name, p.value] as const]))));
-  const facts = walkStage(stage, globalVars);
+export async function rewriteGo({ dockerfile: df, walked, contextDir }: RewriteContext): Promise<RewriteResult> {
+  const stage = walked.final.stage;
+  const facts = goStageFacts(walked.final, walked.final.parent === null ? null : walked.stages[walked.final.parent]);
   const start = startCommand(stage);
   if (typeof start === "string") return { applicable: false, reason: `go: ${start}` };
   const program = await findGoProgram(facts, start, contextDir);
   if (typeof program === "string") return { applicable: false, reason: `go: ${program}` };
-  const names = new Set(df.stages.slice(0, -1).map((s) => s.name));
-  const builder = names.has("build") ? "imgdiet-build" : "build";
+  const builder = builderName(df);
   const output = program.site && program.originalPath ? program.originalPath : `${OUT}/${program.name}`;
   const binary = program.site && program.originalPath ? program.originalPath : `/${program.name}`;
   const ctx: Context = { stage, facts, start, program, needs: goNeeds(stage, program, facts.user), builder, output, binary, notes: [] };
 
   const w = new DockerfileWriter(df.escape);
-  for (const d of df.directives) w.line(`# ${d.name}=${d.value}`);
-  for (const arg of df.globalArgs) w.original(arg);
-  for (const earlier of df.stages.slice(0, -1)) {
-    w.blank().original(earlier.from);
-    earlier.instructions.forEach((i) => w.original(i));
-  }
+  writePreamble(w, df);
   w.blank();
   emitBuilder(w, ctx);
   emitFinal(w, ctx);
@@ -277,3 +283,17 @@ export async function rewriteGo(df: Dockerfile, contextDir: string): Promise<Rew
     dockerfile = `# why: multi-stage rewrite by imgdiet (this line keeps the comment below an ordinary comment)\n${dockerfile}`;
   return { applicable: true, dockerfile, language: "go", finalBase: "scratch", notes: ctx.notes };
 }
+
+/**
+ * Go in the rewriter registry: a `go build`/`go run` in the final stage or a golang base. Go sources in
+ * the context alone do not count: without either, there is no Go program in the image to rebuild, and a
+ * later rewriter (the toolchain one) may still apply.
+ */
+export const goRewriter: Rewriter = {
+  language: "go",
+  async detect({ finalStage, contextDir }) {
+    const guess = await detectLanguage(finalStage, contextDir, { contextFiles: false });
+    return guess?.language === "go" ? guess.evidence : undefined;
+  },
+  rewrite: rewriteGo,
+};

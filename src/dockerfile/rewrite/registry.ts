@@ -31,6 +31,11 @@ export interface RuntimeEvidence {
   packages: string[];
   /** Absolute paths the program touched. */
   touched: string[];
+  /**
+   * Touched files (not directories) that no package owns and that are not the kernel's (/proc, /sys,
+   * /dev): the application's own files and what its build wrote. Optional: older evidence lacks it.
+   */
+  unowned?: string[];
 }
 
 export interface Rewriter {
@@ -38,4 +43,9 @@ export interface Rewriter {
   /** The evidence this Dockerfile builds this language's program ("line 4: RUN cargo build"), or undefined. */
   detect(ctx: RewriteContext): Promise<string | undefined>;
   rewrite(ctx: RewriteContext): Promise<RewriteResult>;
+  /**
+   * The rewrite reads ctx.runtime. Callers with an engine (diet, `rewrite --verify`) then trace the built
+   * original before asking it to rewrite; tracing is skipped for rewriters that do not set this.
+   */
+  needsRuntime?: boolean;
 }

@@ -68,3 +68,18 @@ export function elfClosureScript(binary: string): string[] {
     `done`,
   ];
 }
+
+/**
+ * Copies to OUT/rootfs the ELF interpreter and shared libraries `ldd` resolves for several files at once
+ * (`files` is shell text: paths, globs or `$(find …)`), leaving out libraries under `skipUnder` (a
+ * runtime's own libraries, already copied with it). ldd prints a `file:` header per file: not a library.
+ */
+export function elfLibrariesScript(files: string, skipUnder: string): string[] {
+  return [
+    `mkdir -p ${OUT}/rootfs`,
+    `&& for lib in $(ldd ${files} 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\\// && $i !~ /:$/) print $i }' | sort -u); do`,
+    `case "$lib" in ${skipUnder}/*) continue ;; esac;`,
+    `mkdir -p "${OUT}/rootfs$(dirname "$lib")" && cp -L "$lib" "${OUT}/rootfs$lib" || exit 1;`,
+    `done`,
+  ];
+}
