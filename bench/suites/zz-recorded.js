@@ -7,7 +7,7 @@ import { fmt, plainRow } from "../lib.js";
 
 export const title = "sizes: slim on real stacks (vs docker-slim's published ratios) and the examples/hash diet";
 export const description =
-  "Recorded by `node bench/slim-stacks.mjs`, `node bench/diet.mjs` and `node bench/rewrite-stacks.mjs` (sizes exactly as `docker images` reports them). " +
+  "Recorded by `node bench/slim-stacks.mjs`, `node bench/diet.mjs`, `node bench/rewrite-stacks.mjs` and `node bench/slim-granularity.mjs` (sizes exactly as `docker images` reports them). " +
   "Peer figures are docker-slim's published results for the same stack, not re-measured here (Docker Hub is unreachable).";
 
 function load(root, name) {
@@ -47,6 +47,16 @@ export default async function recorded(ctx) {
     const target = s.program ? `verified winner; rewrite ≤ ${s.program.target} × program files` : "verified winner";
     const pass = s.winner !== null && (s.program ? s.program.pass : true);
     rows.push(plainRow(`rewrite ${s.stack}: diet multi-stage,slim`, measured, program, s.program ? String(s.program.ratio) : "—", target, pass, s.rewrite.reason));
+  }
+  // Issue 9: what package granularity costs and what shadow probes catch, from node bench/slim-granularity.mjs.
+  const interpreted = new Set(["node", "flask"]);
+  for (const g of existsSync(join(ctx.root, "bench", "granularity-results.json")) ? load(ctx.root, "granularity-results.json") : []) {
+    const limit = g.stack === "node" ? 15 : 10;
+    const shadow = g.shadow ? `${g.probesGiven} probes given, ${g.shadow.derived} shadow derived, ${g.shadow.nondeterministic + g.shadow.originalFails} dropped, ${g.shadow.passed}/${g.shadow.ran} passed` : "no shadow counts";
+    const caught = g.shadowCaughtBefore.length ? g.shadowCaughtBefore.join("; ") : "none";
+    const measured = `file ${fmt.bytes(g.fileBytes)} → package ${fmt.bytes(g.packageBytes)} (+${g.price} %, ${g.packagesKept} packages, +${fmt.bytes(g.packageAddedBytes)}); ${shadow}; shadows that fail the slim of before this issue: ${caught}`;
+    const pass = g.verifiedFile && g.verifiedPackage && g.price < limit;
+    rows.push(plainRow(`slim ${g.stack}: file vs package granularity, shadow probes`, measured, `original ${fmt.bytes(g.originalBytes)}`, `${g.price} %`, `verified; price < ${limit} %${interpreted.has(g.stack) ? "" : " (no packages)"}`, pass));
   }
   return rows;
 }

@@ -1,7 +1,8 @@
 /**
- * Progress of a long read on a terminal, as people expect it from docker pull or curl: a bar of the
- * layers read, the uncompressed bytes so far and the rate. Nothing when stderr is not a terminal or
- * with --quiet; redrawn at most ten times a second.
+ * Progress of a long read or write on a terminal, as people expect it from docker pull or curl: a bar
+ * (of the bytes when their total is known, as for a copy's blobs, else of the layers read), the bytes
+ * so far and the rate. Nothing when stderr is not a terminal or with --quiet; redrawn at most ten
+ * times a second.
  */
 import { humanSize } from "../units.js";
 
@@ -12,6 +13,7 @@ export class ReadMeter {
   private done = 0;
   private total = 0;
   private bytes = 0;
+  private totalBytes = 0;
   private readonly started = Date.now();
   private drawnAt = 0;
 
@@ -22,6 +24,12 @@ export class ReadMeter {
     this.label = label;
     this.done = 0;
     this.total = 0;
+    this.draw(true);
+  }
+
+  /** The bytes the whole job will move (a copy's layer blobs): the bar then follows the bytes. */
+  expectBytes(total: number): void {
+    this.totalBytes = total;
     this.draw(true);
   }
 
@@ -44,15 +52,18 @@ export class ReadMeter {
     const now = Date.now();
     if (!always && now - this.drawnAt < REDRAW_MS) return;
     this.drawnAt = now;
-    const filled = this.total ? Math.round((this.done / this.total) * WIDTH) : 0;
+    const fraction = this.totalBytes ? Math.min(1, this.bytes / this.totalBytes) : this.total ? this.done / this.total : 0;
+    const filled = Math.round(fraction * WIDTH);
     const bar = "█".repeat(filled) + "░".repeat(WIDTH - filled);
     const seconds = Math.max(0.001, (now - this.started) / 1000);
-    const layers = this.total ? `${this.done}/${this.total} layers` : "layers…";
-    process.stderr.write(`\r\x1b[K${this.label} ${bar} ${layers}  ${humanSize(this.bytes)}  ${humanSize(this.bytes / seconds)}/s`);
+    const what = this.totalBytes
+      ? `${humanSize(this.bytes)} / ${humanSize(this.totalBytes)}`
+      : `${this.total ? `${this.done}/${this.total} layers` : "layers…"}  ${humanSize(this.bytes)}`;
+    process.stderr.write(`\r\x1b[K${this.label} ${bar} ${what}  ${humanSize(this.bytes / seconds)}/s`);
   }
 }
 
-/** A meter for a read, or undefined when progress is not shown (--quiet, or stderr not a terminal). */
+/** A meter for a read or write, or undefined when progress is not shown (--quiet, or stderr not a terminal). */
 export function readMeter(quiet: boolean | undefined, label: string): ReadMeter | undefined {
   return quiet || !process.stderr.isTTY ? undefined : new ReadMeter(label);
 }
