@@ -29,8 +29,9 @@ RUN npm run build \
 # does not need is removed afterwards by `imgdiet slim`, a smaller cut than the -slim variant.
 # imgdiet ignore=heavy-base-image
 FROM debian:bookworm
+# ca-certificates: imgdiet reads and writes registries over HTTPS.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends nodejs \
+ && apt-get install -y --no-install-recommends nodejs ca-certificates \
  && apt-get clean && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/imgdiet
 COPY --from=build /src/package.json ./
