@@ -1,5 +1,5 @@
 /** Writing Dockerfile text: `# why` comments, the user's comments, instructions, exec-form arrays. */
-import type { Dockerfile, Instruction } from "../parse.js";
+import type { Dockerfile, Instruction, Stage } from "../parse.js";
 import type { Step } from "../stages.js";
 
 /** An exec-form JSON array as Docker reads it, e.g. `["/hash", "-v"]`. */
@@ -80,4 +80,43 @@ export function runtimeEnv(instruction: Instruction, isBuildVariable: (name: str
   if (kept.length === instruction.properties.length) return instruction.raw.replace(/^[ \t]+/, "");
   if (kept.length === 0 || kept.some((p) => p.raw === "")) return null;
   return `ENV ${kept.map((p) => p.raw).join(" ")}`;
+}
+
+/** A runtime setting the final stage keeps (ENV, WORKDIR, USER, CMD, …): its new text and why. */
+export interface CarriedSetting {
+  /** The original instruction, whose comments are kept above it; null for a generated one. */
+  instruction: Instruction | null;
+  text: string;
+  why: string;
+}
+
+/** The stage's ARGs, when a kept setting refers to a build argument (`$X` would be empty without them). */
+export function writeReferencedArgs(w: DockerfileWriter, carried: readonly CarriedSetting[], stage: Stage): void {
+  if (!carried.some((c) => c.text.includes("$"))) return;
+  const args = stage.instructions.filter((i) => i.keyword === "ARG");
+  if (args.length > 0) w.why("the settings below refer to these build arguments");
+  args.forEach((a) => w.original(a));
+}
+
+/** The kept settings, each under the user's comments; one `why` line for a run of settings with the same reason. */
+export function writeCarried(w: DockerfileWriter, carried: readonly CarriedSetting[]): void {
+  carried.forEach((entry, i) => {
+    const comments = entry.instruction?.comments ?? [];
+    w.comments(comments);
+    const previous = carried[i - 1];
+    if (!previous || previous.why !== entry.why || comments.length > 0) w.why(entry.why);
+    w.line(entry.text);
+  });
+}
+
+/**
+ * The rewritten text: the original's trailing comments, and a first line that keeps a user comment such
+ * as "# escape=`" (not at the top of the original) from becoming a parser directive in the rewrite.
+ */
+export function finishText(w: DockerfileWriter, df: Dockerfile): string {
+  if (df.trailingComments.length > 0) w.blank().comments(df.trailingComments);
+  const text = w.toString();
+  if (df.directives.length === 0 && /^#\s*[A-Za-z][A-Za-z0-9]*\s*=/.test(text))
+    return `# why: multi-stage rewrite by imgdiet (this line keeps the comment below an ordinary comment)\n${text}`;
+  return text;
 }

@@ -12,7 +12,7 @@
 import path from "node:path";
 import type { Instruction, Stage } from "../parse.js";
 import { quoteShellWord, shellFlag, type ShellCommand } from "../shell-words.js";
-import { builderName, DockerfileWriter, execForm, runLine, runtimeEnv, writePreamble } from "./emit.js";
+import { builderName, DockerfileWriter, execForm, finishText, runLine, runtimeEnv, writeCarried, writePreamble, type CarriedSetting } from "./emit.js";
 import { flagValue, type GoFlag } from "./go-command.js";
 import { goNeeds, type GoNeeds } from "./go-needs.js";
 import { findGoProgram, type GoProgram } from "./go-program.js";
@@ -184,7 +184,7 @@ function emitFinal(w: DockerfileWriter, ctx: Context): void {
   w.blank();
   w.why("final stage: scratch is empty, so the image holds only what is copied below");
   w.line("FROM scratch");
-  const carried: Array<{ instruction: Instruction; text: string; why: string }> = [];
+  const carried: CarriedSetting[] = [];
   const KEPT = "kept from the original: runtime settings of the image";
   const lastOf = (keyword: string) => stage.instructions.filter((i) => i.keyword === keyword).at(-1);
   const workdirLiteral = !facts.workdir.includes("$");
@@ -229,12 +229,7 @@ function emitFinal(w: DockerfileWriter, ctx: Context): void {
   if (needs.caCertificates) w.why(`the program imports ${needs.caCertificates}; TLS needs the CA bundle, which scratch lacks`).line(`COPY --from=${ctx.builder} ${CA_BUNDLE} ${CA_BUNDLE}`);
   if (needs.accounts) w.why("user and group entries for the user the program runs as").line(`COPY --from=${ctx.builder} ${OUT}/etc/passwd ${OUT}/etc/group /etc/`);
   emitInherited(w, ctx);
-  carried.forEach((entry, i) => {
-    w.comments(entry.instruction.comments);
-    const previous = carried[i - 1];
-    if (!previous || previous.why !== entry.why || entry.instruction.comments.length > 0) w.why(entry.why);
-    w.line(entry.text);
-  });
+  writeCarried(w, carried);
 }
 
 function describe(ctx: Context): void {
@@ -272,15 +267,10 @@ export async function rewriteGo({ dockerfile: df, walked, contextDir }: RewriteC
   w.blank();
   emitBuilder(w, ctx);
   emitFinal(w, ctx);
-  if (df.trailingComments.length > 0) w.blank().comments(df.trailingComments);
   const dropped = program.invocation.flags.filter((f) => ["race", "msan", "asan", "linkshared", "buildmode"].includes(f.name) && !/^(exe|default)$/.test(f.value ?? ""));
   if (dropped.length > 0) ctx.notes.push(`Dropped build flags that need libc or shared runtime libraries: ${dropped.map((f) => f.raw.join(" ")).join(", ")}.`);
   describe(ctx);
-  let dockerfile = w.toString();
-  // A user comment such as "# escape=`" that was not at the top of the original must not become a
-  // parser directive by landing on the first line of the rewrite.
-  if (df.directives.length === 0 && /^#\s*[A-Za-z][A-Za-z0-9]*\s*=/.test(dockerfile))
-    dockerfile = `# why: multi-stage rewrite by imgdiet (this line keeps the comment below an ordinary comment)\n${dockerfile}`;
+  const dockerfile = finishText(w, df);
   return { applicable: true, dockerfile, language: "go", finalBase: "scratch", notes: ctx.notes };
 }
 

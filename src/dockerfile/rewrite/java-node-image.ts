@@ -5,8 +5,7 @@
  * final stage holding the runtime with its ELF closure, the application's files, and the image's
  * runtime settings, with the start command pointed at the runtime's absolute path.
  */
-import type { Instruction } from "../parse.js";
-import { builderName, DockerfileWriter, execForm, lastOf, runLine, runtimeEnv, writePreamble } from "./emit.js";
+import { builderName, DockerfileWriter, execForm, finishText, lastOf, runLine, runtimeEnv, writeCarried, writePreamble, writeReferencedArgs, type CarriedSetting } from "./emit.js";
 
 export { builderName } from "./emit.js";
 import type { RewriteContext } from "./registry.js";
@@ -89,7 +88,7 @@ export function emitRuntimeRewrite(plan: RuntimeImagePlan): Extract<RewriteResul
 
   // Final stage: scratch plus the gathered files and the original's runtime settings.
   w.blank().why("final stage: scratch is empty, so the image holds only what is copied below").line("FROM scratch");
-  const carried: Array<{ instruction: Instruction | null; text: string; why: string }> = [];
+  const carried: CarriedSetting[] = [];
   const KEPT = "kept from the original: runtime settings of the image";
   const runtimePath = plan.argv[0];
   for (const { instruction } of steps) {
@@ -113,28 +112,15 @@ export function emitRuntimeRewrite(plan: RuntimeImagePlan): Extract<RewriteResul
       else carried.push({ instruction, text: instruction.raw.trim(), why: "kept from the original: the default arguments passed to the ENTRYPOINT" });
     }
   }
-  if (carried.some((c) => c.text.includes("$"))) {
-    const args = ctx.finalStage.instructions.filter((i) => i.keyword === "ARG");
-    if (args.length > 0) w.why("the settings below refer to these build arguments");
-    args.forEach((a) => w.original(a));
-  }
+  writeReferencedArgs(w, carried, ctx.finalStage);
   for (const copy of plan.copies) w.why(copy.why).line(`COPY --from=${copy.from ?? builder} ${copy.source} ${copy.dest}`);
   if (plan.caBundle) w.why(`${plan.caBundle}; TLS needs the CA bundle, which scratch lacks`).line(`COPY --from=${builder} ${CA_BUNDLE} ${CA_BUNDLE}`);
   if (accounts) w.why("user and group entries for the user the program runs as").line(`COPY --from=${builder} ${OUT}/etc/passwd ${OUT}/etc/group /etc/`);
   if (plan.env) w.why(plan.env.why).line(plan.env.text);
-  carried.forEach((entry, i) => {
-    if (entry.instruction) w.comments(entry.instruction.comments);
-    const previous = carried[i - 1];
-    if (!previous || previous.why !== entry.why || (entry.instruction?.comments.length ?? 0) > 0) w.why(entry.why);
-    w.line(entry.text);
-  });
-  if (df.trailingComments.length > 0) w.blank().comments(df.trailingComments);
+  writeCarried(w, carried);
+  const dockerfile = finishText(w, df);
 
   if (plan.caBundle) notes.push(`${plan.caBundle}: ${CA_BUNDLE} is copied in for TLS.`);
   if (accounts) notes.push(`USER ${user} names a user: /etc/passwd and /etc/group hold just that user, taken from the builder.`);
-  let dockerfile = w.toString();
-  // A user comment such as "# escape=`" must not become a parser directive by landing on the first line.
-  if (df.directives.length === 0 && /^#\s*[A-Za-z][A-Za-z0-9]*\s*=/.test(dockerfile))
-    dockerfile = `# why: multi-stage rewrite by imgdiet (this line keeps the comment below an ordinary comment)\n${dockerfile}`;
   return { applicable: true, dockerfile, language: plan.language, finalBase: "scratch", notes };
 }

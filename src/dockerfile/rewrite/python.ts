@@ -8,7 +8,7 @@
  * and copies from the builder what pip installed (the system prefix, a virtualenv, --target…) and the
  * application's files as the build left them. The pip cache, headers and compilers stay behind.
  */
-import { DockerfileWriter, writePreamble } from "./emit.js";
+import { DockerfileWriter, finishText, writePreamble } from "./emit.js";
 import { pythonSteps } from "./python-pip.js";
 import type { RewriteContext, Rewriter } from "./registry.js";
 import { copyDestination, filesToCarry, isUnder, ownershipFlags } from "./toolchain-copy.js";
@@ -112,7 +112,7 @@ async function rewrite(ctx: RewriteContext): Promise<RewriteResult> {
       w.why(`line ${instruction.range.start.line}'s files as the build stage left them (in-place builds included)`).line(`COPY --from=${builder} ${ownershipFlags(s)}${dest} ${dest}`);
     } else w.original(instruction);
   });
-  if (dockerfile.trailingComments.length > 0) w.blank().comments(dockerfile.trailingComments);
+  const text = finishText(w, dockerfile);
 
   notes.unshift(
     `python: pip runs in a build stage; the final stage (FROM ${stage.base}) installs ${list(needed)} and copies ${list(targets)} from it.`,
@@ -120,7 +120,7 @@ async function rewrite(ctx: RewriteContext): Promise<RewriteResult> {
   );
   if (dropped.length > 0) notes.splice(version ? 2 : 1, 0, `Dropped from the final stage: ${list(dropped)} (compilers, headers, installers and tools the program does not run).`);
   if (!runtime) notes.push("Without a trace of the built image, the runtime packages are the python3 and library packages the Dockerfile names; a library a C extension loads that came only as a dependency of a -dev package is not kept (diet and rewrite --verify add it from the trace).");
-  return { applicable: true, dockerfile: w.toString(), language: "python", finalBase: stage.base, notes };
+  return { applicable: true, dockerfile: text, language: "python", finalBase: stage.base, notes };
 }
 
 // The trace adds the libraries a C extension loads that only came with a -dev package; without it the rewrite still applies.

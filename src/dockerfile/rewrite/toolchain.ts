@@ -7,7 +7,7 @@
  * instruction as written. Steps that build something (anything beyond package management and file
  * chores) run in a build stage; the final stage copies what they made.
  */
-import { DockerfileWriter } from "./emit.js";
+import { DockerfileWriter, finishText } from "./emit.js";
 import type { RewriteContext, Rewriter } from "./registry.js";
 import { copyDestination, filesToCarry, isUnder, ownershipFlags } from "./toolchain-copy.js";
 import { readRunStep, runtimeInstall, type PackageManager, type RunStep } from "./toolchain-steps.js";
@@ -94,7 +94,7 @@ async function rewrite(ctx: RewriteContext): Promise<RewriteResult> {
       w.why(`line ${instruction.range.start.line}'s files as the build stage left them`).line(`COPY --from=${BUILDER} ${ownershipFlags(s)}${dest} ${dest}`);
     } else w.original(instruction);
   });
-  if (dockerfile.trailingComments.length > 0) w.blank().comments(dockerfile.trailingComments);
+  const text = finishText(w, dockerfile);
 
   const dropped = declared.filter((p) => !needed.includes(p));
   notes.unshift(
@@ -102,7 +102,7 @@ async function rewrite(ctx: RewriteContext): Promise<RewriteResult> {
     ...(dropped.length > 0 ? [`Dropped packages the Dockerfile installed whose files the program never touched: ${list(dropped)}.`] : []),
     "The evidence is only as good as the probes: a code path no probe reached may need a package that was dropped.",
   );
-  return { applicable: true, dockerfile: w.toString(), language: "toolchain", finalBase: stage.base, notes };
+  return { applicable: true, dockerfile: text, language: "toolchain", finalBase: stage.base, notes };
 }
 
 export const toolchainRewriter: Rewriter = { language: "toolchain", detect, rewrite, needsRuntime: true };
