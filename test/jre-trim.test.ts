@@ -79,8 +79,17 @@ describe("imgdiet diet IMAGE with jre-trim", () => {
     expect(r.code).toBe(0);
     const modules = r.stdout.trim().split("\n").map((l) => l.replace(/@.*/, "")).sort();
     expect(modules).toEqual(["java.base", "java.logging", "jdk.charsets", "jdk.crypto.ec", "jdk.httpserver", "jdk.unsupported", "jdk.zipfs"]);
-    const javac = await run("docker", ["run", "--rm", "--entrypoint", "/usr/lib/jvm/java-17-openjdk-amd64/bin/javac", "imgdiet-test/diet-java:diet"]);
-    expect(javac.code).not.toBe(0);
+    // `javac` with no arguments exits non-zero too, so ask for the file itself: the runtime's java is
+    // there, the JDK's compiler is not.
+    const created = await run("docker", ["create", "imgdiet-test/diet-java:diet"]);
+    const id = created.stdout.trim();
+    try {
+      const has = async (path: string) => (await run("docker", ["cp", `${id}:${path}`, "-"])).code === 0;
+      expect(await has("/usr/lib/jvm/java-17-openjdk-amd64/bin/java")).toBe(true);
+      expect(await has("/usr/lib/jvm/java-17-openjdk-amd64/bin/javac")).toBe(false);
+    } finally {
+      await run("docker", ["rm", "-f", id]);
+    }
   });
 
   it("says why it does not apply: no java in the command, or no jlink beside java", async () => {
