@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
+import { parseEngineChoice } from "../daemon/address.js";
 import { fail } from "./common.js";
 import { registerAnalyze } from "./analyze.js";
 import { registerCopy } from "./copy.js";
@@ -18,6 +19,18 @@ program
   .name("imgdiet")
   .description("Put container images on a diet: explain, slim, rewrite, and prove the small image still works.")
   .option("--debug", "show stack traces for errors")
+  .option("--engine <engine>", "container engine: docker, podman (its service socket), unix:///PATH or tcp://HOST:PORT (default: $IMGDIET_ENGINE, else DOCKER_HOST)", (v: string) => {
+    try {
+      return parseEngineChoice(v);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  })
+  .hook("preAction", (cmd) => {
+    // Every engine address is read from the environment (daemon/address.ts): the option wins over IMGDIET_ENGINE and DOCKER_HOST.
+    const engine = cmd.opts<{ engine?: string }>().engine;
+    if (engine) process.env.IMGDIET_ENGINE = engine;
+  })
   .showHelpAfterError()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) })
   .exitOverride();

@@ -1,6 +1,6 @@
 /** Engine failures as users see them: the engine's own message, and "nothing answers" as an environment error. */
 import { EnvironmentError } from "../errors.js";
-import { engineAddress } from "./address.js";
+import { engineAddress, type EngineAddress } from "./address.js";
 
 /** An answer with an error status: `statusCode` and the body (the engine sends `{"message": …}`). */
 export class EngineHttpError extends Error {
@@ -42,9 +42,11 @@ export function engineErrorMessage(e: unknown): string {
 
 const UNREACHABLE = new Set(["ECONNREFUSED", "ENOENT", "EACCES", "EHOSTUNREACH", "ETIMEDOUT"]);
 
-/** The error users see when no engine answers at the configured address. */
-export function noEngine(e: unknown, description = describeAddress()): EnvironmentError {
-  return new EnvironmentError(`no container engine answers at ${description}: start dockerd or set DOCKER_HOST (${engineErrorMessage(e)})`);
+/** The error users see when no engine answers at the configured address: where, what to do, and why. */
+export function noEngine(e: unknown, address: EngineAddress | undefined = currentAddress()): EnvironmentError {
+  const where = address?.description ?? process.env.DOCKER_HOST ?? "the configured address";
+  const hint = address?.startHint ?? "start dockerd or set DOCKER_HOST";
+  return new EnvironmentError(`no container engine answers at ${where}: ${hint} (${engineErrorMessage(e)})`);
 }
 
 /** Connection failures (no socket, refused) become EnvironmentError; everything else is rethrown. */
@@ -54,10 +56,10 @@ export function rethrowUnreachable(e: unknown): never {
   throw e;
 }
 
-function describeAddress(): string {
+function currentAddress(): EngineAddress | undefined {
   try {
-    return engineAddress().description;
+    return engineAddress();
   } catch {
-    return process.env.DOCKER_HOST ?? "the configured address";
+    return undefined;
   }
 }

@@ -43,7 +43,7 @@ export async function daemonRequest(req: DaemonRequest, address: EngineAddress =
   } catch (e) {
     if (e instanceof EngineHttpError || e instanceof EnvironmentError) throw e;
     const code = (e as { code?: unknown } | null)?.code;
-    if (typeof code === "string") throw noEngine(e, address.description);
+    if (typeof code === "string") throw noEngine(e, address);
     return rethrowUnreachable(e);
   }
 }

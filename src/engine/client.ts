@@ -56,7 +56,7 @@ export async function pingEngine(timeoutMs = 10_000): Promise<void> {
       }),
     ]);
   } catch (e) {
-    throw noEngine(e, address.description);
+    throw noEngine(e, address);
   } finally {
     clearTimeout(timer);
   }

@@ -11,7 +11,8 @@ import { Writable } from "node:stream";
 import type Dockerode from "dockerode";
 import { engineErrorMessage, engineStatus, rethrowUnreachable } from "../daemon/index.js";
 import { InputError } from "../errors.js";
-import { docker } from "./client.js";
+import { attachHijacked } from "./attach.js";
+import { currentEngineAddress, docker } from "./client.js";
 import { holdLive, interruptedBy, stallIfInterrupted } from "./live-runs.js";
 import { LimitWatch } from "./limit-watch.js";
 import { atMost } from "./at-most.js";
@@ -129,7 +130,7 @@ export class DockerContainer implements ContainerHandle {
   async runAttached(stdin: string | undefined, timeoutMs: number): Promise<AttachedRun> {
     let stream: NodeJS.ReadWriteStream;
     try {
-      stream = (await this.raw.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream;
+      stream = await attachHijacked(currentEngineAddress(), this.raw.id, { stdin: true, stdout: true, stderr: true });
     } catch (e) {
       await stallIfInterrupted();
       // podman prepares the container's runtime when attaching: a container that cannot start fails here.

@@ -26,6 +26,7 @@ import type Dockerode from "dockerode";
 import { engineErrorMessage, engineStatus, rethrowUnreachable, type EngineAddress } from "../daemon/index.js";
 import { EnvironmentError, InputError } from "../errors.js";
 import { ociArchitecture } from "../image/platform.js";
+import { attachHijacked } from "./attach.js";
 import { currentEngineAddress, docker, inspectImage } from "./client.js";
 import { ContainerFiles } from "./container-files.js";
 import { atMost } from "./at-most.js";
@@ -234,7 +235,7 @@ export async function runShell(opts: ShellOptions): Promise<number> {
     );
     log(`busybox is at ${mount} (read-only, on PATH for this session); the image is not changed`);
 
-    const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream;
+    const stream = await attachHijacked(currentEngineAddress(), container.id, { stdin: true, stdout: true, stderr: true });
     const ended = new Promise<void>((res) => {
       for (const ev of ["end", "close", "error"]) stream.on(ev, () => res());
     });
