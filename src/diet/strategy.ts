@@ -22,7 +22,7 @@
  *   program reads, which probes cannot prove safe in general.
  * - `docker export | docker import` flattening: loses the image config (CMD, ENV, USER, EXPOSE).
  */
-import type { BuildOptions, BuildResult, Engine } from "../engine/index.js";
+import { parseBuildLine, type BuildOptions, type BuildResult, type Engine } from "../engine/index.js";
 import type { Probe, ProbeResult, ProbeRunOptions } from "../probe/types.js";
 import type { VerifyReport } from "../probe/verify.js";
 import type { DietConfig, StrategyName } from "./config.js";
@@ -117,8 +117,9 @@ export interface RefiningStrategy extends Strategy {
 export type AnyStrategy = IndependentStrategy | RefiningStrategy;
 
 /**
- * Images a legacy-builder build created and left without a name: the result of every step that was not
- * a cache hit and not a FROM (the base is never ours). Read from the build log:
+ * Images a build created and left without a name: the result of every step that was not a cache hit
+ * and not a FROM (the base is never ours). Read from the build log, dockerd's legacy builder or
+ * podman's (buildah prints `[1/2] STEP 4/8: RUN …` and `--> de1028e89dc`):
  *
  *   Step 4/8 : RUN go build …
  *    ---> Running in 85d315729e49
@@ -129,19 +130,14 @@ export class BuildLogIds {
   private isFrom = false;
   private cached = false;
 
+  /** Either builder's log (dockerd's, or podman's through its Docker API): engine/ reads the lines. */
   onLine = (line: string): void => {
-    const step = /^Step \d+\/\d+ : (\S+)/.exec(line);
-    if (step) {
-      this.isFrom = step[1]!.toUpperCase() === "FROM";
+    const parsed = parseBuildLine(line);
+    if (parsed?.kind === "step") {
+      this.isFrom = /^FROM\b/i.test(parsed.instruction);
       this.cached = false;
-      return;
-    }
-    if (/^\s*---> Using cache\s*$/.test(line)) {
-      this.cached = true;
-      return;
-    }
-    const id = /^\s*---> ([0-9a-f]{12,64})\s*$/.exec(line);
-    if (id && !this.isFrom && !this.cached) this.created.push(id[1]!);
+    } else if (parsed?.kind === "cache") this.cached = true;
+    else if (parsed?.kind === "image" && !this.isFrom && !this.cached) this.created.push(parsed.id);
   };
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { InputError } from "../errors.js";
-import { BuildFailed, buildImage } from "./build.js";
+import { BuildFailed, buildImage, parseBuildLine } from "./build.js";
 import { inspectImage, removeImage } from "./client.js";
 import { listContainers } from "./container.js";
 import { runProbe } from "../probe/run.js";
@@ -98,5 +98,18 @@ describe("buildImage", () => {
   it("rejects a missing Dockerfile or context", async () => {
     await expect(buildImage({ contextDir: join(root, "ctx"), dockerfile: "Nope", tag: "imgdiet-test/x" })).rejects.toThrow(/Dockerfile not found/);
     await expect(buildImage({ contextDir: join(root, "absent"), tag: "imgdiet-test/x" })).rejects.toThrow(InputError);
+  });
+});
+
+describe("build log lines of either builder", () => {
+  it("reads dockerd's legacy builder and podman's buildah alike", () => {
+    expect(parseBuildLine("Step 2/5 : RUN go build -o /hash")).toEqual({ kind: "step", step: "2/5", instruction: "RUN go build -o /hash" });
+    expect(parseBuildLine("[1/2] STEP 2/5: RUN go build -o /hash")).toEqual({ kind: "step", step: "2/5", instruction: "RUN go build -o /hash" });
+    expect(parseBuildLine("STEP 1/3: FROM debian:bookworm")).toEqual({ kind: "step", step: "1/3", instruction: "FROM debian:bookworm" });
+    expect(parseBuildLine(" ---> de1028e89dcb")).toEqual({ kind: "image", id: "de1028e89dcb" });
+    expect(parseBuildLine("--> c841a48ec56")).toEqual({ kind: "image", id: "c841a48ec56" });
+    expect(parseBuildLine(" ---> Using cache")).toEqual({ kind: "cache" });
+    expect(parseBuildLine(`--> Using cache ${"a".repeat(64)}`)).toEqual({ kind: "cache" });
+    for (const other of [" ---> Running in 85d315729e49", "[2/2] COMMIT docker.io/x:1", "two", "Successfully built de1028e89dcb"]) expect(parseBuildLine(other), other).toBeUndefined();
   });
 });

@@ -26,6 +26,28 @@ export interface BuildResult {
 
 const TAIL_LINES = 30;
 
+/** One line of a build log as far as imgdiet reads it. */
+export type BuildLogLine =
+  | { kind: "step"; step: string; instruction: string }
+  /** The image a step (or a stage's commit) produced. */
+  | { kind: "image"; id: string }
+  /** The step was a cache hit: the image that follows is not new. */
+  | { kind: "cache" };
+
+/**
+ * Read a build log line of either builder the Docker API fronts: dockerd's legacy builder
+ * (`Step 2/5 : RUN …`, ` ---> de1028e89dcb`, ` ---> Using cache`) or podman's (buildah:
+ * `[1/2] STEP 2/5: RUN …`, `--> de1028e89dc` with 11 hex digits, `--> Using cache <id>`).
+ */
+export function parseBuildLine(line: string): BuildLogLine | undefined {
+  const step = /^Step (\d+\/\d+) : (.*)$/.exec(line) ?? /^(?:\[\d+\/\d+\] )?STEP (\d+\/\d+): (.*)$/.exec(line);
+  if (step) return { kind: "step", step: step[1]!, instruction: step[2]! };
+  if (/^\s*---> Using cache\s*$/.test(line) || /^--> Using cache [0-9a-f]{12,64}\s*$/.test(line)) return { kind: "cache" };
+  const id = /^\s*---> ([0-9a-f]{12,64})\s*$/.exec(line) ?? /^--> ([0-9a-f]{11,64})\s*$/.exec(line);
+  if (id) return { kind: "image", id: id[1]! };
+  return undefined;
+}
+
 /** A build that failed: the message names the step; `step`, `instruction` and `logTail` carry the details. */
 export class BuildFailed extends InputError {
   constructor(
@@ -102,10 +124,10 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
     tail.push(line);
     if (tail.length > TAIL_LINES) tail.shift();
     opts.onLog?.(line);
-    const s = /^Step (\d+\/\d+) : (.*)$/.exec(line);
-    if (s) {
-      step = s[1];
-      instruction = s[2];
+    const parsed = parseBuildLine(line);
+    if (parsed?.kind === "step") {
+      step = parsed.step;
+      instruction = parsed.instruction;
     }
     const built = /^Successfully built ([0-9a-f]{12,64})$/.exec(line.trim());
     if (built) imageId = imageId ?? built[1];

@@ -15,5 +15,5 @@ export type {
   TraceCapture,
 } from "./types.js";
 export { CannotStart, PROBE_LABEL_KEY, PROBE_LABEL_VALUE } from "./container.js";
-export { buildImage, BuildFailed, type BuildOptions, type BuildResult } from "./build.js";
+export { buildImage, BuildFailed, parseBuildLine, type BuildLogLine, type BuildOptions, type BuildResult } from "./build.js";
 export { engineAddress, type EngineAddress } from "../daemon/index.js";
