@@ -154,7 +154,7 @@ describe("--engine podman without a podman service", () => {
       expect(viaFlag.stderr).toContain(`podman system service --time=0 unix://${sock}`);
 
       // A user's podman: $XDG_RUNTIME_DIR/podman/podman.sock (run as nobody, with a temporary runtime dir).
-      const env = { ...process.env, IMGDIET_ENGINE: "podman", XDG_RUNTIME_DIR: dir, DOCKER_HOST: "unix:///var/run/docker.sock" };
+      const env: NodeJS.ProcessEnv = { ...process.env, IMGDIET_ENGINE: "podman", XDG_RUNTIME_DIR: dir, DOCKER_HOST: "unix:///var/run/docker.sock" };
       delete env.CONTAINER_HOST;
       const asUser = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "node", CLI, "diet", HASH_DIR, "--probe-stdin", "abc"], { env, encoding: "utf8" });
       expect(asUser.status, asUser.stderr).toBe(3);
